@@ -1,0 +1,67 @@
+"""The one place that caches: loaded data and derived statistics, shared by every session.
+
+Cached values are keyed by the data folder so tests can point ATLAS_DATA_DIR at broken copies.
+Everything returned here is shared: callers must not mutate it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import shapely
+import streamlit as st
+
+from dashboard.core import stats
+from dashboard.core.loaders import Atlas, load_atlas
+from dashboard.core.paths import data_dir
+from dashboard.core.story import StoryStep, load_story
+from dashboard.core.validation import Problem
+
+
+@st.cache_resource(show_spinner=False)
+def _atlas_for(folder: str) -> Atlas:
+    return load_atlas(Path(folder))
+
+
+@st.cache_data(show_spinner=False)
+def _era_summary(folder: str) -> pd.DataFrame:
+    return stats.era_summary(_atlas_for(folder))
+
+
+@st.cache_data(show_spinner=False)
+def _area_by_admin(folder: str, era_id: str) -> pd.DataFrame:
+    current = _atlas_for(folder)
+    geom = stats.era_geometry(current, era_id)
+    return stats.area_by_admin(geom if geom is not None else shapely.Polygon(), current)
+
+
+def atlas() -> Atlas:
+    """Every layer and table, loaded once per data folder and shared read-only across sessions."""
+    return _atlas_for(str(data_dir()))
+
+
+def era_summary() -> pd.DataFrame:
+    """Area, share of c. 1900 kept and share protected, one row per era."""
+    return _era_summary(str(data_dir()))
+
+
+def area_by_admin(era_id: str) -> pd.DataFrame:
+    """Area of one era in each country and province."""
+    return _area_by_admin(str(data_dir()), era_id)
+
+
+@st.cache_resource(show_spinner=False)
+def _story_for(folder: str) -> tuple[list[StoryStep], list[Problem]]:
+    current = _atlas_for(folder)
+    sources = current.tables.get("sources")
+    return load_story(Path(folder), {e["id"] for e in current.eras()}, set(current.layers),
+                      set(sources["id"]) if sources is not None else None)
+
+
+def story() -> list[StoryStep]:
+    """The guided story's steps (broken steps left out; see story_problems)."""
+    return _story_for(str(data_dir()))[0]
+
+
+def story_problems() -> list[Problem]:
+    return _story_for(str(data_dir()))[1]

@@ -1,0 +1,136 @@
+"""Altair chart builders (pure: no streamlit). Russia, China and joint estimates stay separate series."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard.core.i18n import t
+from dashboard.core.tables import split_ids
+
+REGION_COLORS = {"russia": "#0072B2", "china": "#009E73", "global": "#D55E00"}
+METHOD_SHAPES = {"snow-track": "triangle-up", "camera-trap": "circle", "genetic": "diamond", "expert": "square",
+                 "compilation": "cross", "sign-survey": "triangle-down"}
+
+
+def population_frame(population: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Chart-ready rows: one mark value per estimate (the published point, or the minimum when only a floor is given)."""
+    frame = population.copy()
+    frame["year"] = (frame["period_start"].astype(float) + frame["period_end"].astype(float)) / 2
+    frame["period"] = [f"{a}" if a == b else f"{a}–{b}" for a, b in zip(frame["period_start"], frame["period_end"])]
+    only_floor = frame["point"].isna() & frame["low"].notna() & frame["high"].isna()
+    only_ceiling = frame["point"].isna() & frame["low"].isna() & frame["high"].notna()
+    frame["value"] = frame["point"].where(frame["point"].notna(),
+                                          frame["low"].where(only_floor, frame["high"].where(only_ceiling)))
+    frame["value_kind"] = [t("chart.minimum", lang) if floor else t("chart.maximum", lang) if ceiling else ""
+                           for floor, ceiling in zip(only_floor, only_ceiling)]
+    frame["span_start"] = frame["period_start"].astype(float)
+    frame["span_end"] = frame["period_end"].astype(float) + 1
+    frame["region_label"] = [t(f"region.{r}", lang) for r in frame["region"]]
+    frame["method_label"] = [t(f"method.{m}", lang) for m in frame["method"]]
+    frame["unit_label"] = [t(f"unit.{u}", lang) for u in frame["unit"]]
+    frame["confidence_label"] = [t(f"confidence.{c}", lang) for c in frame["confidence"]]
+    frame["sources"] = [", ".join(split_ids(s)) for s in frame["source_ids"]]
+    frame["range_text"] = [
+        "" if pd.isna(lo) and pd.isna(hi) else f"{'' if pd.isna(lo) else int(lo)}–{'' if pd.isna(hi) else int(hi)}"
+        for lo, hi in zip(frame["low"], frame["high"])]
+    frame["note"] = frame["note"].fillna("")
+    frame["scope"] = frame["scope"].fillna("")
+    return frame
+
+
+def _tooltip(lang: str) -> list[alt.Tooltip]:
+    return [
+        alt.Tooltip("period:N", title=t("chart.period", lang)),
+        alt.Tooltip("region_label:N", title=t("chart.region", lang)),
+        alt.Tooltip("scope:N", title=t("chart.scope", lang)),
+        alt.Tooltip("value:Q", title=t("chart.estimate", lang), format=",.0f"),
+        alt.Tooltip("value_kind:N", title=""),
+        alt.Tooltip("range_text:N", title=t("chart.range", lang)),
+        alt.Tooltip("unit_label:N", title=t("chart.unit", lang)),
+        alt.Tooltip("method_label:N", title=t("chart.method", lang)),
+        alt.Tooltip("sources:N", title=t("chart.sources", lang)),
+        alt.Tooltip("confidence_label:N", title=t("chart.confidence", lang)),
+        alt.Tooltip("note:N", title=t("chart.note", lang)),
+    ]
+
+
+def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: str,
+                        highlight: tuple[int, int] | None = None, height: int = 380) -> alt.LayerChart:
+    """Estimates over time: marks for published points, bars for low–high, labelled rules for key events."""
+    data = population_frame(population, lang)
+    regions = [r for r in REGION_COLORS if r in set(data["region"])]
+    color = alt.Color("region_label:N", title=t("chart.region", lang),
+                      scale=alt.Scale(domain=[t(f"region.{r}", lang) for r in regions],
+                                      range=[REGION_COLORS[r] for r in regions]),
+                      legend=alt.Legend(orient="top"))
+    methods = [m for m in METHOD_SHAPES if m in set(data["method"])]
+    shape = alt.Shape("method_label:N", title=t("chart.method", lang),
+                      scale=alt.Scale(domain=[t(f"method.{m}", lang) for m in methods],
+                                      range=[METHOD_SHAPES[m] for m in methods]),
+                      legend=alt.Legend(orient="top"))
+    x = alt.X("year:Q", title=t("chart.year", lang), scale=alt.Scale(domain=[1968, 2026], nice=False),
+              axis=alt.Axis(format="d", tickCount=12))
+    base = alt.Chart(data)
+    bars = base.transform_filter("isValid(datum.low) && isValid(datum.high)").mark_rule(strokeWidth=3, opacity=0.6).encode(
+        x=x, y=alt.Y("low:Q"), y2="high:Q", color=color, tooltip=_tooltip(lang))
+    points = base.transform_filter("isValid(datum.value)").mark_point(size=110, filled=True, opacity=0.95).encode(
+        x=x, y=alt.Y("value:Q", title=t("chart.leopards", lang)), color=color, shape=shape, tooltip=_tooltip(lang))
+    spans = base.transform_filter("isValid(datum.value) && datum.span_end - datum.span_start > 2").mark_rule(
+        strokeWidth=2, opacity=0.5, strokeDash=[2, 2]).encode(x="span_start:Q", x2="span_end:Q", y="value:Q",
+                                                             color=color, tooltip=_tooltip(lang))
+    layers: list[alt.Chart] = []
+    if highlight is not None:
+        band = pd.DataFrame([{"start": highlight[0] - 0.5, "end": highlight[1] + 0.5}])
+        layers.append(alt.Chart(band).mark_rect(color="#F0E442", opacity=0.35).encode(x="start:Q", x2="end:Q"))
+    chart_events = events[events["chart"]] if "chart" in events and len(events) else events.iloc[0:0]
+    if len(chart_events):
+        ev = pd.DataFrame({
+            "year": [int(str(d)[:4]) + (int(str(d)[5:7]) - 0.5) / 12 if len(str(d)) >= 7 else int(str(d)[:4]) + 0.5
+                     for d in chart_events["date"]],
+            "title": list(chart_events["title"]), "date": list(chart_events["date"]),
+            "sources": [", ".join(split_ids(s)) for s in chart_events["source_ids"]],
+            "confidence_label": [t(f"confidence.{c}", lang) for c in chart_events["confidence"]],
+        })
+        ev_tooltip = [alt.Tooltip("date:N", title=t("chart.date", lang)), alt.Tooltip("title:N", title=t("chart.event", lang)),
+                      alt.Tooltip("sources:N", title=t("chart.sources", lang)),
+                      alt.Tooltip("confidence_label:N", title=t("chart.confidence", lang))]
+        rules = alt.Chart(ev).mark_rule(color="#777777", strokeDash=[4, 3]).encode(x="year:Q", tooltip=ev_tooltip)
+        labels = alt.Chart(ev).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=11,
+                                         color="#444444").encode(x="year:Q", y=alt.value(4), text="title:N",
+                                                                 tooltip=ev_tooltip)
+        layers += [rules, labels]
+    layers += [spans, bars, points]
+    return alt.layer(*layers).properties(height=height, width="container").configure_axis(
+        labelFontSize=13, titleFontSize=14).configure_legend(labelFontSize=13, titleFontSize=13)
+
+
+def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.Chart:
+    """Computed range area of every era, with the published figure where one exists."""
+    data = summary.copy()
+    data["kind"] = t("chart.drawn_area", lang)
+    published = summary.dropna(subset=["published_area_km2"]).copy()
+    published["area_km2"] = published["published_area_km2"]
+    published["kind"] = t("chart.published_area", lang)
+    both = pd.concat([data, published], ignore_index=True)
+    both["sort"] = both["year_from"]
+    return alt.Chart(both).mark_bar().encode(
+        x=alt.X("era_label:N", sort=alt.SortField("sort"), title=t("chart.era", lang), axis=alt.Axis(labelAngle=0)),
+        xOffset="kind:N",
+        y=alt.Y("area_km2:Q", title="km²"),
+        color=alt.Color("kind:N", title="", scale=alt.Scale(range=["#D55E00", "#999999"]), legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("era_label:N", title=t("chart.era", lang)), alt.Tooltip("kind:N", title=""),
+                 alt.Tooltip("area_km2:Q", title="km²", format=",.0f")],
+    ).properties(height=height, width="container")
+
+
+def area_by_unit_chart(frame: pd.DataFrame, lang: str, height: int = 300) -> alt.Chart:
+    """Area of two eras in each country/province: ``frame`` has columns name, era_label, area_km2."""
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("name:N", sort="-x", title=""),
+        x=alt.X("area_km2:Q", title="km²"),
+        yOffset="era_label:N",
+        color=alt.Color("era_label:N", title=t("chart.era", lang), scale=alt.Scale(range=["#999999", "#D55E00"]),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("name:N", title=""), alt.Tooltip("era_label:N", title=t("chart.era", lang)),
+                 alt.Tooltip("area_km2:Q", title="km²", format=",.0f")],
+    ).properties(height=height, width="container")

@@ -1,0 +1,331 @@
+"""Folium map builders (pure: no streamlit). Every string from data is escaped before it reaches HTML."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+import folium
+from folium.plugins import DualMap
+
+from dashboard.core.assets import use_local_assets
+from dashboard.core.catalog import LayerSpec, LayerStyle
+from dashboard.core.i18n import localized, number, t
+from dashboard.core.legend import LegendEntry, MapLegend, legend_html
+from dashboard.core.loaders import Atlas, Layer
+from dashboard.core.stats import area_km2, feature_geometry
+
+REGION_CENTER = (41.6, 128.6)
+REGION_ZOOM = 5
+ID_SEPARATOR = "|"
+
+# Optional online tile layers; drawn in their own pane above the offline land fill but below our layers,
+# so when they cannot load the offline basemap still shows through.
+ONLINE_TILES: dict[str, dict[str, str]] = {
+    "streets": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                "attr": "&copy; OpenStreetMap contributors (ODbL)"},
+    "terrain": {"url": "https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png",
+                "attr": "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)"},
+    "light": {"url": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+              "attr": "&copy; OpenStreetMap contributors &copy; CARTO"},
+}
+PANES = {"basemap": 250, "online_tiles": 300, "context": 380, "protected": 450, "points": 560}
+SEA_COLOR = "#cfe3f1"
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """What a map shows: language, optional layers switched on, online tiles, where assets live."""
+
+    lang: str = "en"
+    layers: frozenset[str] = field(default_factory=frozenset)
+    online_tiles: tuple[str, ...] = ()
+    asset_base: str = "/app/static/vendor"
+    labels: bool = True
+    height: int = 520
+
+
+# --- text shown for a feature ------------------------------------------------------------------
+
+def confidence_text(code: str | None, lang: str) -> str:
+    return t(f"confidence.{code}", lang) if code else ""
+
+
+def feature_facts(props: dict[str, Any], lang: str, computed_km2: float | None) -> list[tuple[str, str]]:
+    """(label, value) pairs describing a feature; the same facts feed popups and the details panel."""
+    facts: list[tuple[str, str]] = []
+    others = [props.get(f"name_{code}") for code in ("en", "ru", "zh") if code != lang]
+    other_names = " · ".join(n for n in others if n)
+    if other_names:
+        facts.append((t("facts.other_names", lang), other_names))
+    if props.get("designation"):
+        facts.append((t("facts.designation", lang), str(props["designation"])))
+    if props.get("country"):
+        facts.append((t("facts.country", lang), t(f"country.{str(props['country']).lower()}", lang)))
+    if props.get("status") == "former":
+        facts.append((t("facts.status", lang), t("facts.status_former", lang)))
+    if props.get("established"):
+        facts.append((t("facts.established", lang), str(props["established"])))
+    if props.get("changes"):
+        facts.append((t("facts.changes", lang), str(props["changes"])))
+    if props.get("era_label"):
+        facts.append((t("facts.period", lang), f"{props['era_label']} ({props.get('year_from')}–{props.get('year_to')})"))
+    description = localized(props, "description", lang)
+    if description:
+        facts.append((t("facts.description", lang), description))
+    published = props.get("official_area_km2", props.get("published_area_km2"))
+    if published is not None:
+        conf = props.get("facts_confidence") or props.get("confidence")
+        facts.append((t("facts.published_area", lang), f"{number(published, lang)} km² ({confidence_text(conf, lang)})"))
+    elif "official_area_km2" in props or "published_area_km2" in props:
+        facts.append((t("facts.published_area", lang), t("facts.no_published_area", lang)))
+    if computed_km2 is not None:
+        facts.append((t("facts.drawn_area", lang), f"{number(computed_km2, lang)} km²"))
+    facts.append((t("facts.shape", lang), f"{confidence_text(props.get('confidence'), lang)} — {props.get('method', '')}"))
+    facts.append((t("facts.sources", lang), ", ".join(props.get("source_ids") or [])))
+    return facts
+
+
+def tooltip_html(props: dict[str, Any], lang: str) -> str:
+    """Name on hover; the feature id rides along hidden so a click can be traced back to it."""
+    name = localized(props, "name", lang) or props.get("id", "")
+    return (f"<b>{escape(name)}</b>"
+            f'<span style="display:none">{ID_SEPARATOR}{escape(str(props.get("id", "")))}</span>')
+
+
+def popup_html(props: dict[str, Any], lang: str, computed_km2: float | None) -> str:
+    name = localized(props, "name", lang) or props.get("id", "")
+    rows = "".join(f"<tr><th style='text-align:left;padding-right:6px;vertical-align:top'>{escape(k)}</th>"
+                   f"<td>{escape(v)}</td></tr>" for k, v in feature_facts(props, lang, computed_km2))
+    return f"<div style='max-width:320px'><h4 style='margin:0 0 4px'>{escape(name)}</h4><table>{rows}</table></div>"
+
+
+def clicked_feature_id(tooltip_text: str | None, known_ids: Iterable[str]) -> str | None:
+    """The id behind a clicked tooltip's text (``"Name|id"``), if it is one of ``known_ids``."""
+    if not tooltip_text or ID_SEPARATOR not in tooltip_text:
+        return None
+    candidate = tooltip_text.rsplit(ID_SEPARATOR, 1)[1].strip()
+    return candidate if candidate in set(known_ids) else None
+
+
+def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup: bool = True) -> dict[str, Any]:
+    """A FeatureCollection carrying only the id and the escaped tooltip/popup HTML (small payload)."""
+    out = []
+    for feature in features:
+        props = feature["properties"]
+        km2 = area_km2(feature_geometry(feature)) if feature["geometry"]["type"] != "Point" else None
+        display = {"id": props["id"], "_tooltip": tooltip_html(props, lang)}
+        if with_popup:
+            display["_popup"] = popup_html(props, lang, km2)
+        out.append({"type": "Feature", "properties": display, "geometry": feature["geometry"]})
+    return {"type": "FeatureCollection", "features": out}
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+def _style(spec_style: LayerStyle, overrides: dict[str, LayerStyle] | None = None):
+    overrides = overrides or {}
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        chosen = overrides.get(feature["properties"]["id"], spec_style)
+        return chosen.leaflet()
+
+    return style
+
+
+def _geojson(data: dict[str, Any], name: str, style: LayerStyle, pane: str | None,
+             overrides: dict[str, LayerStyle] | None = None, interactive: bool = True,
+             highlight: bool = True) -> folium.GeoJson:
+    kwargs: dict[str, Any] = {}
+    if pane:
+        kwargs["pane"] = pane
+    layer = folium.GeoJson(
+        data, name=name, style_function=_style(style, overrides),
+        highlight_function=(lambda f: {"weight": style.weight + 2, "fillOpacity": min(1.0, style.fill_opacity + 0.15)})
+        if highlight and interactive else None,
+        tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False, sticky=True) if interactive else None,
+        popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340) if interactive else None,
+        smooth_factor=0.5, interactive=interactive, **kwargs,
+    )
+    return layer
+
+
+def _add_panes(fmap: folium.Map) -> None:
+    for name, z_index in PANES.items():
+        folium.map.CustomPane(name, z_index=z_index, pointer_events=name not in ("basemap", "online_tiles")).add_to(fmap)
+
+
+def _add_style(fmap: folium.Map) -> None:
+    css = (f"<style>.leaflet-container{{background:{SEA_COLOR};font-family:sans-serif}}"
+           ".atlas-place{font:600 12px/1.1 sans-serif;color:#222;white-space:nowrap;"
+           "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
+           ".atlas-place.minor{font-weight:400;font-size:11px;color:#333}"
+           ".leaflet-tooltip{font-size:14px}</style>")
+    fmap.get_root().header.add_child(folium.Element(css))
+
+
+def _basemap(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
+    for layer in atlas.layers_with_role("basemap"):
+        data = display_collection(layer.geojson["features"], opts.lang, with_popup=False)
+        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang), control=False)
+        _geojson(data, layer.spec.id, layer.spec.style, "basemap", interactive=False).add_to(group)
+        group.add_to(fmap)
+
+
+def _online_tiles(fmap: folium.Map, opts: MapOptions) -> None:
+    for key, tile in ONLINE_TILES.items():
+        folium.TileLayer(tiles=tile["url"], attr=tile["attr"], name=t(f"tiles.{key}", opts.lang),
+                         overlay=True, show=key in opts.online_tiles, pane="online_tiles", max_zoom=17).add_to(fmap)
+
+
+def _context_outline(fmap: folium.Map, layer: Layer, opts: MapOptions) -> None:
+    """The c. 1900 range as a faint hatched outline, always visible for context."""
+    spec = layer.spec
+    feature = layer.feature(spec.context_feature or "")
+    if feature is None or spec.context_style is None:
+        return
+    data = display_collection([feature], opts.lang)
+    name = t("legend.historical_outline", opts.lang)
+    group = folium.FeatureGroup(name=name, show=True)
+    outline = spec.context_style
+    fill = LayerStyle(color=outline.color, fill_color=outline.color, fill_opacity=0.0, weight=outline.weight,
+                      dash=outline.dash)
+    _geojson(data, spec.id + "_context", fill, "context", highlight=False).add_to(group)
+    if outline.hatch:
+        pattern = folium.plugins.StripePattern(angle=-45, weight=1.2, space_weight=6, color=outline.color,
+                                               opacity=0.55, space_opacity=0.0)
+        pattern.add_to(fmap)
+        hatch = folium.GeoJson(data, name=name + " hatch", interactive=False, pane="context",
+                               style_function=lambda f: {"fillPattern": pattern, "fillOpacity": 1.0, "weight": 0,
+                                                         "stroke": False})
+        hatch.add_to(group)
+    group.add_to(fmap)
+
+
+def _protected_areas(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
+    for layer in atlas.layers_with_role("protected_area"):
+        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang), show=layer.spec.id in opts.layers)
+        data = display_collection(layer.geojson["features"], opts.lang)
+        _geojson(data, layer.spec.id, layer.spec.style, "protected", layer.spec.feature_styles).add_to(group)
+        group.add_to(fmap)
+
+
+def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
+    for layer in atlas.layers_with_role("points"):
+        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang), show=layer.spec.id in opts.layers)
+        style = layer.spec.style
+        for feature in layer.geojson["features"]:
+            props = feature["properties"]
+            lon, lat = feature["geometry"]["coordinates"][:2]
+            folium.CircleMarker(
+                location=(lat, lon), radius=style.radius, color=style.color, fill=True, fill_color=style.fill_color,
+                fill_opacity=style.fill_opacity, weight=style.weight, pane="points",
+                tooltip=folium.Tooltip(tooltip_html(props, opts.lang)),
+                popup=folium.Popup(popup_html(props, opts.lang, None), max_width=340),
+            ).add_to(group)
+        group.add_to(fmap)
+
+
+def _place_labels(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
+    places = atlas.tables.get("places")
+    if places is None or not opts.labels:
+        return
+    group = folium.FeatureGroup(name=t("layers.places", opts.lang), show=True)
+    for row in places.itertuples():
+        if row.label != "major":
+            continue
+        name = localized(row._asdict(), "name", opts.lang)
+        html = (f'<div class="atlas-place"><span style="display:inline-block;width:5px;height:5px;'
+                f'background:#222;border-radius:50%;margin-right:3px"></span>{escape(name)}</div>')
+        folium.Marker(location=(row.lat, row.lon), icon=folium.DivIcon(html=html, icon_size=(150, 16),
+                                                                         icon_anchor=(3, 8)),
+                      interactive=False).add_to(group)
+    group.add_to(fmap)
+
+
+def new_map(opts: MapOptions, location: tuple[float, float] = REGION_CENTER, zoom: int = REGION_ZOOM) -> folium.Map:
+    fmap = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True, min_zoom=3, max_zoom=12,
+                      prefer_canvas=False, zoom_control=True)
+    _add_panes(fmap)
+    _add_style(fmap)
+    return fmap
+
+
+def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False) -> folium.Map:
+    """Everything that does not change with the era: basemap, context outline, parks, labels, controls."""
+    fmap = new_map(opts)
+    _basemap(fmap, atlas, opts)
+    _online_tiles(fmap, opts)
+    range_layer = atlas.range_layer()
+    if range_layer is not None:
+        _context_outline(fmap, range_layer, opts)
+    _protected_areas(fmap, atlas, opts)
+    _points(fmap, atlas, opts)
+    _place_labels(fmap, atlas, opts)
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    if with_legend:
+        MapLegend(legend_html(t("legend.title", opts.lang), legend_entries(atlas, opts))).add_to(fmap)
+    use_local_assets(fmap, opts.asset_base)
+    return fmap
+
+
+def build_era_group(atlas: Atlas, era_id: str, lang: str) -> folium.FeatureGroup:
+    """The range of one era, as a feature group that st_folium can swap without redrawing the map."""
+    layer = atlas.range_layer()
+    group = folium.FeatureGroup(name=t("layers.range", lang))
+    if layer is None:
+        return group
+    feature = layer.feature(era_id)
+    if feature is not None:
+        data = display_collection([feature], lang)
+        _geojson(data, f"era_{era_id}", layer.spec.style, None).add_to(group)
+    return group
+
+
+def build_explore_map(atlas: Atlas, era_id: str, opts: MapOptions, with_legend: bool = True) -> folium.Map:
+    """Base map plus the era's range in one self-contained map (exports and tests)."""
+    fmap = build_base_map(atlas, opts, with_legend=with_legend)
+    build_era_group(atlas, era_id, opts.lang).add_to(fmap)
+    use_local_assets(fmap, opts.asset_base)
+    return fmap
+
+
+def legend_entries(atlas: Atlas, opts: MapOptions, era_label: str | None = None) -> list[LegendEntry]:
+    entries: list[LegendEntry] = []
+    layer = atlas.range_layer()
+    if layer is not None:
+        label = t("legend.range_of", opts.lang, era=era_label) if era_label else t("layers.range", opts.lang)
+        entries.append(LegendEntry(label, layer.spec.style))
+        if layer.spec.context_style is not None:
+            entries.append(LegendEntry(t("legend.historical_outline", opts.lang), layer.spec.context_style))
+    for spec in _specs(atlas, "protected_area"):
+        if spec.id in opts.layers:
+            entries.append(LegendEntry(spec.title_in(opts.lang), spec.style))
+    for spec in _specs(atlas, "points"):
+        if spec.id in opts.layers:
+            entries.append(LegendEntry(spec.title_in(opts.lang), spec.style, shape="point"))
+    for spec in _specs(atlas, "basemap"):
+        entries.append(LegendEntry(spec.title_in(opts.lang), spec.style))
+    return entries
+
+
+def _specs(atlas: Atlas, role: str) -> list[LayerSpec]:
+    return [layer.spec for layer in atlas.layers_with_role(role)]
+
+
+def build_compare_map(atlas: Atlas, left_era: str, right_era: str, opts: MapOptions) -> DualMap:
+    """Two synchronised maps side by side, one era each, with the same parks and context."""
+    dual = DualMap(location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None, control_scale=True)
+    for side, era_id in ((dual.m1, left_era), (dual.m2, right_era)):
+        _add_panes(side)
+        _basemap(side, atlas, opts)
+        range_layer = atlas.range_layer()
+        if range_layer is not None:
+            _context_outline(side, range_layer, opts)
+        _protected_areas(side, atlas, opts)
+        _place_labels(side, atlas, opts)
+        build_era_group(atlas, era_id, opts.lang).add_to(side)
+    _add_style(dual.m1)
+    use_local_assets(dual, opts.asset_base)
+    return dual

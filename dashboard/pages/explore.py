@@ -1,0 +1,94 @@
+"""Explore: one era's range on the map, with parks, legend, details and key figures."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import cache
+from dashboard.core import maps
+from dashboard.core.i18n import number, percent, t
+from dashboard.core.legend import legend_html
+from dashboard.ui import common, state
+from dashboard.ui.details import show_feature_details
+
+SELECTED = "selected_feature"
+TILES = "w_tiles"
+
+atlas = cache.atlas()
+lang = state.lang()
+presenter = bool(st.session_state.get(state.PRESENTER))
+eras = atlas.eras()
+era_ids = [e["id"] for e in eras]
+era_labels = {e["id"]: e["era_label"] for e in eras}
+
+st.header(t("explore.title", lang), anchor=False)
+common.show_problems(atlas.problems, lang)
+
+controls = st.columns([0.55, 0.45] if not presenter else [0.6, 0.4], vertical_alignment="bottom")
+with controls[0]:
+    if era_ids:
+        if st.session_state.get(state.ERA) not in era_ids:
+            st.session_state[state.ERA] = "range_present" if "range_present" in era_ids else era_ids[-1]
+        era = st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get, key=state.ERA,
+                               persist_state="session")
+    else:
+        era = None
+        st.warning(t("explore.no_range", lang))
+optional = state.optional_layer_ids(atlas)
+with controls[1]:
+    current = [layer for layer in st.session_state.get(state.LAYERS, []) if layer in optional]
+    st.session_state[state.LAYERS] = current
+    chosen = st.multiselect(t("explore.layers", lang), optional, key=state.LAYERS, persist_state="session",
+                            format_func=lambda layer_id: atlas.layers[layer_id].spec.title_in(lang))
+
+with st.sidebar:
+    tiles = st.multiselect(t("explore.online_tiles", lang), list(maps.ONLINE_TILES), key=TILES,
+                           format_func=lambda key: t(f"tiles.{key}", lang), persist_state="session",
+                           help=t("explore.online_tiles_help", lang))
+
+options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles))
+base_map = maps.build_base_map(atlas, options)
+era_group = maps.build_era_group(atlas, era, lang) if era else None
+summary = cache.era_summary()
+row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
+
+map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
+with map_column:
+    result = st_folium(base_map, key="explore_map", height=540 if presenter else 480, use_container_width=True,
+                       feature_group_to_add=era_group, returned_objects=["last_object_clicked_tooltip"])
+    clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
+    if clicked:
+        st.session_state[SELECTED] = clicked
+with side_column:
+    st.markdown(legend_html(t("legend.title", lang),
+                            maps.legend_entries(atlas, options, era_labels.get(era) if era else None),
+                            t("legend.note", lang)), unsafe_allow_html=True)
+    st.divider()
+    st.markdown(f"**{t('details.title', lang)}**")
+    show_feature_details(atlas, st.session_state.get(SELECTED), lang)
+
+if row is not None:
+    metrics = st.columns(3)
+    metrics[0].metric(t("explore.metric_area", lang, era=era_labels[era]), f"{number(row['area_km2'], lang)} km²",
+                      help=t("explore.metric_area_help", lang))
+    metrics[1].metric(t("explore.metric_kept", lang), percent(row["share_of_c1900"] or 0, lang),
+                      help=t("explore.metric_kept_help", lang))
+    metrics[2].metric(t("explore.metric_protected", lang), percent(row["protected_share"], lang),
+                      help=t("explore.metric_protected_help", lang))
+    published = row["published_area_km2"]
+    sentence = t("explore.summary", lang, era=era_labels[era], area=number(row["area_km2"], lang),
+                 kept=percent(row["share_of_c1900"] or 0, lang), protected=percent(row["protected_share"], lang))
+    if published is not None and not pd.isna(published):
+        sentence += " " + t("explore.summary_published", lang, published=number(published, lang))
+    table = pd.DataFrame({
+        t("chart.era", lang): summary["era_label"],
+        t("explore.col_years", lang): [f"{a}–{b}" for a, b in zip(summary["year_from"], summary["year_to"])],
+        t("explore.col_drawn", lang): summary["area_km2"].round(0),
+        t("explore.col_published", lang): summary["published_area_km2"],
+        t("explore.metric_kept", lang): (summary["share_of_c1900"] * 100).round(1),
+        t("explore.metric_protected", lang): (summary["protected_share"] * 100).round(1),
+        t("chart.confidence", lang): summary["confidence"],
+    })
+    common.summary_and_table(sentence, table, lang, "explore")
+st.caption(t("explore.method_note", lang))

@@ -1,0 +1,63 @@
+"""Sources & data: citations, confidence legend, how each layer was drawn, downloads, licences, myth vs fact."""
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache
+from dashboard.core.i18n import localized, t
+from dashboard.core.paths import data_dir
+from dashboard.core.tables import split_ids
+from dashboard.core.validation import CONFIDENCE_LEVELS
+from dashboard.ui import common, state
+from dashboard.ui.details import citations_markdown
+
+atlas = cache.atlas()
+lang = state.lang()
+
+st.header(t("sources.title", lang), anchor=False)
+common.show_problems(atlas.problems, lang)
+
+st.subheader(t("sources.confidence", lang), anchor=False)
+st.table(pd.DataFrame({t("sources.label", lang): list(CONFIDENCE_LEVELS),
+                       t("sources.meaning", lang): [t(f"confidence.{c}.long", lang) for c in CONFIDENCE_LEVELS]}))
+
+st.subheader(t("sources.layers", lang), anchor=False)
+st.markdown(t("sources.layers_intro", lang))
+rows = []
+for layer in atlas.layers.values():
+    for feature in layer.geojson["features"]:
+        props = feature["properties"]
+        rows.append({t("sources.layer", lang): layer.spec.title_in(lang), t("sources.feature", lang): localized(props, "name", lang),
+                     "id": props["id"], t("chart.confidence", lang): props.get("confidence"),
+                     t("sources.method", lang): props.get("method"),
+                     t("chart.sources", lang): ", ".join(props.get("source_ids") or [])})
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+st.subheader(t("sources.myths", lang), anchor=False)
+myths = atlas.table("myths")
+for myth in myths.itertuples():
+    verdict = t(f"verdict.{myth.verdict}", lang)
+    with st.expander(f"{common.md(verdict)}: {common.md(myth.claim)}"):
+        st.markdown(escape(str(myth.correction)), unsafe_allow_html=True)
+        st.markdown(citations_markdown(split_ids(myth.source_ids), atlas.table("sources"), lang),
+                    unsafe_allow_html=True)
+
+st.subheader(t("sources.citations", lang), anchor=False)
+sources = atlas.table("sources")
+st.dataframe(sources, hide_index=True, width="stretch",
+             column_config={"url": st.column_config.LinkColumn("URL")})
+
+st.subheader(t("sources.downloads", lang), anchor=False)
+folder = data_dir()
+files = sorted((folder / "geo").glob("*.geojson")) + sorted((folder / "tables").glob("*.csv"))
+grid = st.columns(3)
+for index, path in enumerate(files):
+    mime = "application/geo+json" if path.suffix == ".geojson" else "text/csv"
+    grid[index % 3].download_button(path.name, path.read_bytes(), file_name=path.name, mime=mime,
+                                    key=f"download_{path.name}", icon=":material/download:")
+
+st.subheader(t("sources.licences", lang), anchor=False)
+st.markdown(t("sources.licences_text", lang))

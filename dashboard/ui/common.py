@@ -1,0 +1,75 @@
+"""Small pieces every page uses: data-problem notices, accessible summaries, presenter styling."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.i18n import t
+from dashboard.core.validation import Problem
+
+READY_SENTINEL = "atlas-ready"
+
+
+def show_problems(problems: Iterable[Problem], lang: str, files: Iterable[str] | None = None) -> None:
+    """A clear warning naming each broken file, row/feature and field; the rest of the page still works."""
+    wanted = set(files) if files is not None else None
+    chosen = [p for p in problems if wanted is None or p.file in wanted]
+    if not chosen:
+        return
+    broken = sorted({p.file for p in chosen})
+    with st.expander(t("problems.title", lang, count=len(chosen), files=", ".join(broken)), expanded=False,
+                     icon=":material/warning:"):
+        st.caption(t("problems.explain", lang))
+        st.text("\n".join(str(p) for p in chosen[:200]))
+
+
+def summary_and_table(summary: str, table: pd.DataFrame | None, lang: str, key: str) -> None:
+    """A one-sentence text summary for screen readers and everyone, and the data behind it as a table."""
+    st.markdown(f'<p class="atlas-summary">{escape(summary)}</p>', unsafe_allow_html=True)
+    if table is not None:
+        with st.expander(t("common.data_as_table", lang)):
+            st.dataframe(table, hide_index=True, key=f"table_{key}", width="stretch")
+
+
+def presenter_css() -> None:
+    """Big text, no sidebar chrome, high contrast: readable from the back of a classroom."""
+    st.markdown("""<style>
+        [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none !important;}
+        html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
+        [data-testid="stMarkdownContainer"] p, li, label, .atlas-summary {font-size: 1.15rem !important; color: #000;}
+        h1 {font-size: 2.1rem !important;} h2 {font-size: 1.7rem !important;}
+        [data-testid="stMetricValue"] {font-size: 2.2rem !important; color: #000;}
+        button[kind] {font-size: 1.15rem !important; min-height: 2.8rem;}
+        .block-container {padding-top: 2.2rem; padding-left: 1.2rem; padding-right: 1.2rem; max-width: 100% !important;}
+        </style>""", unsafe_allow_html=True)
+
+
+def base_css() -> None:
+    st.markdown("""<style>
+        .block-container {padding-top: 2.6rem; padding-bottom: 1rem;}
+        .atlas-summary {margin: 0.2rem 0 0.4rem 0; color: #222;}
+        .atlas-legend li {font-size: 0.95rem;}
+        .atlas-ready {display: none;}
+        </style>""", unsafe_allow_html=True)
+
+
+def ready_sentinel() -> None:
+    """A hidden marker that tells browser tests the script has finished."""
+    st.markdown(f'<span class="atlas-ready">{READY_SENTINEL}</span>', unsafe_allow_html=True)
+
+
+def confidence_badge(code: str | None, lang: str) -> str:
+    """Short text like 'V — verified in source'."""
+    return f"{code} — {t(f'confidence.{code}', lang)}" if code else ""
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def md(text: object) -> str:
+    """Escape a data string for st.markdown so it shows literally (no links, images, HTML or formatting)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
