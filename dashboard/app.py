@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
@@ -64,11 +63,3 @@ except Exception:  # a page failed: say so plainly, keep the traceback in the se
     log.exception("page %s failed", current_key)
     st.error(t("error.page_failed", lang))
 
-params = state.sync_url(atlas, current_key if current_key in PAGES else "explore")
-with st.sidebar:
-    st.divider()
-    origin = urlsplit(st.context.url or "http://localhost:8501/")
-    link = f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}"
-    st.caption(t("sidebar.link", lang))
-    st.code(link, language=None, wrap_lines=True)
-common.ready_sentinel()

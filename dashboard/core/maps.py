@@ -205,7 +205,9 @@ def _context_outline(fmap: folium.Map, layer: Layer, opts: MapOptions) -> None:
 
 def _protected_areas(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
     for layer in atlas.layers_with_role("protected_area"):
-        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang), show=layer.spec.id in opts.layers)
+        if layer.spec.id not in opts.layers:
+            continue
+        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
         data = display_collection(layer.geojson["features"], opts.lang)
         _geojson(data, layer.spec.id, layer.spec.style, "protected", layer.spec.feature_styles).add_to(group)
         group.add_to(fmap)
@@ -213,7 +215,9 @@ def _protected_areas(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
 
 def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
     for layer in atlas.layers_with_role("points"):
-        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang), show=layer.spec.id in opts.layers)
+        if layer.spec.id not in opts.layers:
+            continue
+        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
         style = layer.spec.style
         for feature in layer.geojson["features"]:
             props = feature["properties"]

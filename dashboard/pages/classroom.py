@@ -107,3 +107,4 @@ with quiz_tab:
                                       args=(myth_id, False), width="stretch")
                     buttons[1].button(t("quiz.fact", lang), key=f"quiz_{myth_id}_fact", on_click=answer,
                                       args=(myth_id, True), width="stretch")
+common.finish_page("classroom")

@@ -20,52 +20,59 @@ era_labels = {e["id"]: e["era_label"] for e in eras}
 
 st.header(t("compare.title", lang), anchor=False)
 common.show_problems(atlas.problems, lang)
+
+
+def show_comparison() -> None:
+    """Both maps, the figures, the charts and the table for the two chosen eras."""
+    for key, fallback in ((LEFT, era_ids[0]), (RIGHT, st.session_state.get(state.ERA, era_ids[-1]))):
+        if st.session_state.get(key) not in era_ids:
+            st.session_state[key] = fallback if fallback in era_ids else era_ids[-1]
+    pick = st.columns(2)
+    left = pick[0].selectbox(t("compare.left", lang), era_ids, format_func=era_labels.get, key=LEFT, persist_state="session")
+    right = pick[1].selectbox(t("compare.right", lang), era_ids, format_func=era_labels.get, key=RIGHT,
+                              persist_state="session")
+
+    options = maps.MapOptions(lang=lang, layers=frozenset(st.session_state.get(state.LAYERS, [])))
+    dual = maps.build_compare_map(atlas, left, right, options)
+    st_folium(dual, key=f"compare_{left}_{right}_{lang}", height=430, use_container_width=True, returned_objects=[])
+
+    summary = cache.era_summary().set_index("id")
+    left_km2, right_km2 = summary.loc[left, "area_km2"], summary.loc[right, "area_km2"]
+    metrics = st.columns(3)
+    metrics[0].metric(era_labels[left], f"{number(left_km2, lang)} km²")
+    metrics[1].metric(era_labels[right], f"{number(right_km2, lang)} km²",
+                      delta=f"{number(right_km2 - left_km2, lang)} km²", delta_color="off")
+    ratio = right_km2 / left_km2 if left_km2 else 0.0
+    metrics[2].metric(t("compare.ratio", lang, right=era_labels[right], left=era_labels[left]), percent(ratio, lang))
+
+    frames = []
+    for era_id in (left, right):
+        by_unit = cache.area_by_admin(era_id).copy()
+        by_unit["name"] = [localized(r, "name", lang) for r in by_unit.to_dict("records")]
+        by_unit["era_label"] = era_labels[era_id]
+        frames.append(by_unit)
+    both = pd.concat(frames, ignore_index=True)
+    table = both.pivot_table(index=["country", "name"], columns="era_label", values="area_km2", aggfunc="sum",
+                             fill_value=0.0).round(0).reset_index()
+    table["country"] = [t(f"country.{str(c).lower()}", lang) for c in table["country"]]
+    table = table.rename(columns={"country": t("facts.country", lang), "name": t("compare.unit", lang)})
+
+    columns = st.columns([0.55, 0.45])
+    with columns[0]:
+        st.subheader(t("compare.by_unit", lang), anchor=False)
+        st.altair_chart(charts.area_by_unit_chart(both[["name", "era_label", "area_km2"]], lang), width="stretch")
+    with columns[1]:
+        st.subheader(t("compare.over_time", lang), anchor=False)
+        st.altair_chart(charts.area_over_time(cache.era_summary(), lang), width="stretch")
+
+    sentence = t("compare.summary", lang, left=era_labels[left], right=era_labels[right], left_km2=number(left_km2, lang),
+                 right_km2=number(right_km2, lang), ratio=percent(ratio, lang))
+    common.summary_and_table(sentence, table, lang, "compare")
+    st.caption(t("compare.note", lang))
+
+
 if len(era_ids) < 2:
     st.warning(t("compare.need_two", lang))
-    st.stop()
-
-for key, fallback in ((LEFT, era_ids[0]), (RIGHT, st.session_state.get(state.ERA, era_ids[-1]))):
-    if st.session_state.get(key) not in era_ids:
-        st.session_state[key] = fallback if fallback in era_ids else era_ids[-1]
-pick = st.columns(2)
-left = pick[0].selectbox(t("compare.left", lang), era_ids, format_func=era_labels.get, key=LEFT, persist_state="session")
-right = pick[1].selectbox(t("compare.right", lang), era_ids, format_func=era_labels.get, key=RIGHT,
-                          persist_state="session")
-
-options = maps.MapOptions(lang=lang, layers=frozenset(st.session_state.get(state.LAYERS, [])))
-dual = maps.build_compare_map(atlas, left, right, options)
-st_folium(dual, key=f"compare_{left}_{right}_{lang}", height=430, use_container_width=True, returned_objects=[])
-
-summary = cache.era_summary().set_index("id")
-left_km2, right_km2 = summary.loc[left, "area_km2"], summary.loc[right, "area_km2"]
-metrics = st.columns(3)
-metrics[0].metric(era_labels[left], f"{number(left_km2, lang)} km²")
-metrics[1].metric(era_labels[right], f"{number(right_km2, lang)} km²",
-                  delta=f"{number(right_km2 - left_km2, lang)} km²", delta_color="off")
-ratio = right_km2 / left_km2 if left_km2 else 0.0
-metrics[2].metric(t("compare.ratio", lang, right=era_labels[right], left=era_labels[left]), percent(ratio, lang))
-
-frames = []
-for era_id in (left, right):
-    by_unit = cache.area_by_admin(era_id).copy()
-    by_unit["name"] = [localized(r, "name", lang) for r in by_unit.to_dict("records")]
-    by_unit["era_label"] = era_labels[era_id]
-    frames.append(by_unit)
-both = pd.concat(frames, ignore_index=True)
-table = both.pivot_table(index=["country", "name"], columns="era_label", values="area_km2", aggfunc="sum",
-                         fill_value=0.0).round(0).reset_index()
-table["country"] = [t(f"country.{str(c).lower()}", lang) for c in table["country"]]
-table = table.rename(columns={"country": t("facts.country", lang), "name": t("compare.unit", lang)})
-
-columns = st.columns([0.55, 0.45])
-with columns[0]:
-    st.subheader(t("compare.by_unit", lang), anchor=False)
-    st.altair_chart(charts.area_by_unit_chart(both[["name", "era_label", "area_km2"]], lang), width="stretch")
-with columns[1]:
-    st.subheader(t("compare.over_time", lang), anchor=False)
-    st.altair_chart(charts.area_over_time(cache.era_summary(), lang), width="stretch")
-
-sentence = t("compare.summary", lang, left=era_labels[left], right=era_labels[right], left_km2=number(left_km2, lang),
-             right_km2=number(right_km2, lang), ratio=percent(ratio, lang))
-common.summary_and_table(sentence, table, lang, "compare")
-st.caption(t("compare.note", lang))
+else:
+    show_comparison()
+common.finish_page("compare")

@@ -92,3 +92,4 @@ if row is not None:
     })
     common.summary_and_table(sentence, table, lang, "explore")
 st.caption(t("explore.method_note", lang))
+common.finish_page("explore")

@@ -22,46 +22,53 @@ st.header(t("population.title", lang), anchor=False)
 common.show_problems(atlas.problems, lang, files=["population.csv", "events.csv", "sources.csv"])
 st.info(t("population.never_add", lang), icon=":material/info:")
 
+
+
+def show_population() -> None:
+    """Filters, the timeline, a summary sentence, the table and the download."""
+    units = [u for u in UNITS if u in set(population["unit"])]
+    regions = [r for r in ("russia", "china", "global") if r in set(population["region"])]
+    filters = st.columns(2)
+    chosen_units = filters[0].multiselect(t("population.units", lang), units, default=units, key=UNIT_FILTER,
+                                          format_func=lambda u: t(f"unit.{u}", lang), persist_state="session",
+                                          help=t("population.units_help", lang))
+    chosen_regions = filters[1].multiselect(t("population.regions", lang), regions, default=regions, key=REGION_FILTER,
+                                            format_func=lambda r: t(f"region.{r}", lang), persist_state="session")
+    shown = population[population["unit"].isin(chosen_units) & population["region"].isin(chosen_regions)]
+
+    highlight = st.session_state.get("chart_highlight")
+    if shown.empty:
+        st.warning(t("population.nothing_selected", lang))
+    else:
+        st.altair_chart(charts.population_timeline(shown, events, lang, highlight=highlight), width="stretch")
+
+    latest = {}
+    for region in ("russia", "china", "global"):
+        rows = population[(population["region"] == region) & population["point"].notna()]
+        if len(rows):
+            last = rows.sort_values(["period_end", "period_start"]).iloc[-1]
+            latest[region] = (int(last["period_end"]), number(last["point"], lang), t(f"unit.{last['unit']}", lang))
+    parts = [t("population.latest_part", lang, region=t(f"region.{r}", lang), year=y, value=v, unit=u)
+             for r, (y, v, u) in latest.items()]
+    sentence = t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),
+                 last=int(population["period_end"].max())) + " " + "; ".join(parts) + "."
+    frame = charts.population_frame(shown, lang) if len(shown) else shown
+    table = pd.DataFrame({
+        t("chart.period", lang): frame.get("period", []), t("chart.region", lang): frame.get("region_label", []),
+        t("chart.scope", lang): frame.get("scope", []), t("chart.low", lang): frame.get("low", []),
+        t("chart.estimate", lang): frame.get("point", []), t("chart.high", lang): frame.get("high", []),
+        t("chart.unit", lang): frame.get("unit_label", []), t("chart.method", lang): frame.get("method_label", []),
+        t("chart.sources", lang): frame.get("sources", []), t("chart.confidence", lang): frame.get("confidence", []),
+        t("chart.note", lang): frame.get("note", []),
+    })
+    common.summary_and_table(sentence, table, lang, "population")
+    st.download_button(t("population.download", lang), population.to_csv(index=False).encode("utf-8"),
+                       file_name="population.csv", mime="text/csv", icon=":material/download:")
+    st.caption(t("population.method_note", lang))
+
+
 if population.empty:
     st.warning(t("population.no_data", lang))
-    st.stop()
-
-units = [u for u in UNITS if u in set(population["unit"])]
-regions = [r for r in ("russia", "china", "global") if r in set(population["region"])]
-filters = st.columns(2)
-chosen_units = filters[0].multiselect(t("population.units", lang), units, default=units, key=UNIT_FILTER,
-                                      format_func=lambda u: t(f"unit.{u}", lang), persist_state="session",
-                                      help=t("population.units_help", lang))
-chosen_regions = filters[1].multiselect(t("population.regions", lang), regions, default=regions, key=REGION_FILTER,
-                                        format_func=lambda r: t(f"region.{r}", lang), persist_state="session")
-shown = population[population["unit"].isin(chosen_units) & population["region"].isin(chosen_regions)]
-
-highlight = st.session_state.get("chart_highlight")
-if shown.empty:
-    st.warning(t("population.nothing_selected", lang))
 else:
-    st.altair_chart(charts.population_timeline(shown, events, lang, highlight=highlight), width="stretch")
-
-latest = {}
-for region in ("russia", "china", "global"):
-    rows = population[(population["region"] == region) & population["point"].notna()]
-    if len(rows):
-        last = rows.sort_values(["period_end", "period_start"]).iloc[-1]
-        latest[region] = (int(last["period_end"]), number(last["point"], lang), t(f"unit.{last['unit']}", lang))
-parts = [t("population.latest_part", lang, region=t(f"region.{r}", lang), year=y, value=v, unit=u)
-         for r, (y, v, u) in latest.items()]
-sentence = t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),
-             last=int(population["period_end"].max())) + " " + "; ".join(parts) + "."
-frame = charts.population_frame(shown, lang) if len(shown) else shown
-table = pd.DataFrame({
-    t("chart.period", lang): frame.get("period", []), t("chart.region", lang): frame.get("region_label", []),
-    t("chart.scope", lang): frame.get("scope", []), t("chart.low", lang): frame.get("low", []),
-    t("chart.estimate", lang): frame.get("point", []), t("chart.high", lang): frame.get("high", []),
-    t("chart.unit", lang): frame.get("unit_label", []), t("chart.method", lang): frame.get("method_label", []),
-    t("chart.sources", lang): frame.get("sources", []), t("chart.confidence", lang): frame.get("confidence", []),
-    t("chart.note", lang): frame.get("note", []),
-})
-common.summary_and_table(sentence, table, lang, "population")
-st.download_button(t("population.download", lang), population.to_csv(index=False).encode("utf-8"),
-                   file_name="population.csv", mime="text/csv", icon=":material/download:")
-st.caption(t("population.method_note", lang))
+    show_population()
+common.finish_page("population")

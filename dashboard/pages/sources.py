@@ -61,3 +61,4 @@ for index, path in enumerate(files):
 
 st.subheader(t("sources.licences", lang), anchor=False)
 st.markdown(t("sources.licences_text", lang))
+common.finish_page("sources")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from html import escape
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -57,8 +58,18 @@ def base_css() -> None:
         </style>""", unsafe_allow_html=True)
 
 
-def ready_sentinel() -> None:
-    """A hidden marker that tells browser tests the script has finished."""
+def finish_page(page: str) -> None:
+    """End every page the same way: URL mirrors the view, a share link, and the ready marker for tests."""
+    from dashboard import cache
+    from dashboard.ui import state
+
+    lang = state.lang()
+    params = state.sync_url(cache.atlas(), page)
+    with st.sidebar:
+        st.divider()
+        origin = urlsplit(st.context.url or "http://localhost:8501/")
+        st.caption(t("sidebar.link", lang))
+        st.code(f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}", language=None, wrap_lines=True)
     st.markdown(f'<span class="atlas-ready">{READY_SENTINEL}</span>', unsafe_allow_html=True)
 
 

@@ -1,0 +1,49 @@
+"""AppTest helpers: run the real multipage app in-process, read the map component's arguments."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.core.paths import PACKAGE_DIR
+
+APP = str(PACKAGE_DIR / "app.py")
+
+
+def run_app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def map_args(at: AppTest, index: int = 0) -> dict[str, Any]:
+    """The JSON arguments sent to the index-th st_folium component (script, html, feature groups...)."""
+    components = [c for c in at.get("component_instance") if "st_folium" in c.proto.component_name]
+    return json.loads(components[index].proto.json_args)
+
+
+def map_count(at: AppTest) -> int:
+    return len([c for c in at.get("component_instance") if "st_folium" in c.proto.component_name])
+
+
+def chart_specs(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def chart_rows(at: AppTest, index: int = 0) -> list[dict[str, Any]]:
+    """Every data row sent with the index-th chart (Streamlit ships datasets as Arrow tables)."""
+    import pyarrow as pa
+
+    rows: list[dict[str, Any]] = []
+    for dataset in at.get("vega_lite_chart")[index].proto.datasets:
+        rows += pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+    return rows
+
+
+def no_exceptions(at: AppTest) -> None:
+    assert [e.value for e in at.exception] == []
+    assert not [e.value for e in at.error], [e.value for e in at.error]
+
+

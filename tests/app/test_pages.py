@@ -1,0 +1,107 @@
+"""Every page runs, in every language; widgets, state and query parameters behave."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard.core.i18n import LANGUAGES, t
+from dashboard.core.query import PAGES
+
+from app_helpers import chart_rows, chart_specs, map_args, no_exceptions, run_app
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_in_every_language(page: str, lang: str) -> None:
+    at = run_app(page=page, lang=lang)
+    no_exceptions(at)
+    assert at.header[0].value == t(f"{page}.title", lang)
+
+
+def test_explore_map_shows_the_default_era_and_parks() -> None:
+    at = run_app()
+    no_exceptions(at)
+    args = map_args(at)
+    assert "range_present" in args["feature_group"]
+    assert "pa_land_of_the_leopard" in args["script"] and "pa_hunchun" in args["script"]
+    assert "range_c1900" in args["script"]  # hatched context outline
+    assert args["returned_objects"] == ["last_object_clicked_tooltip"]
+    assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
+
+
+def test_era_slider_swaps_only_the_era_group() -> None:
+    at = run_app()
+    before = map_args(at)
+    at.select_slider(key="w_era").set_value("range_1970s").run()
+    no_exceptions(at)
+    after = map_args(at)
+    assert "range_1970s" in after["feature_group"] and "range_present" not in after["feature_group"]
+    assert after["script"] == before["script"]  # same base map: no redraw, zoom kept
+    assert at.query_params["era"] == "range_1970s"
+    assert "1970s" in at.metric[0].label
+
+
+def test_layer_choice_changes_the_map() -> None:
+    at = run_app()
+    at.multiselect(key="w_layers").set_value(["protected_areas_russia"]).run()
+    args = map_args(at)
+    assert "pa_land_of_the_leopard" in args["script"] and "pa_hunchun" not in args["script"]
+    assert at.query_params["layers"] == "protected_areas_russia"
+
+
+def test_deep_link_sets_language_era_and_layers() -> None:
+    at = run_app(lang="ru", era="range_1970s", layers="protected_areas_china")
+    no_exceptions(at)
+    assert at.select_slider(key="w_era").value == "range_1970s"
+    assert at.header[0].value == t("explore.title", "ru")
+    args = map_args(at)
+    assert "range_1970s" in args["feature_group"] and "pa_hunchun" in args["script"]
+
+
+def test_bad_query_params_fall_back_with_a_notice() -> None:
+    at = run_app(era="range_3000", lang="xx", page="nope", step="-1", layers="../../etc")
+    no_exceptions(at)
+    assert at.select_slider(key="w_era").value == "range_present"
+    assert any("era" in toast.value for toast in at.toast)
+
+
+def test_compare_page_draws_a_dual_map_and_tables() -> None:
+    at = run_app(page="compare")
+    no_exceptions(at)
+    args = map_args(at)
+    assert ".sync(" in args["script"]
+    assert "range_c1900" in args["script"] and args["returned_objects"] == []
+    assert len(chart_specs(at)) == 2
+    at.selectbox(key="w_compare_left").set_value("range_1970s").run()
+    no_exceptions(at)
+    assert "range_1970s" in map_args(at)["script"]
+
+
+def test_population_unit_filter() -> None:
+    at = run_app(page="population")
+    no_exceptions(at)
+    assert "never added" in at.info[0].value
+    at.multiselect(key="w_units").set_value(["adults"]).run()
+    units = {row["unit"] for row in chart_rows(at) if "unit" in row}
+    assert units == {"adults"}
+
+
+def test_sources_page_offers_every_data_file() -> None:
+    at = run_app(page="sources")
+    no_exceptions(at)
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {"range.geojson", "population.csv", "sources.csv", "myths.csv"} <= labels
+
+
+def test_broken_layer_file_is_reported_and_the_rest_works(broken_data) -> None:
+    (broken_data / "geo" / "protected_areas_china.geojson").write_text("{oops", encoding="utf-8")
+    at = run_app()
+    no_exceptions(at)
+    assert any("protected_areas_china.geojson" in e.label for e in at.expander)
+    assert "pa_land_of_the_leopard" in map_args(at)["script"]
+
+
+def test_broken_population_table_keeps_the_page_up(broken_data) -> None:
+    (broken_data / "tables" / "population.csv").write_text("id,low\nx,notanumber\n", encoding="utf-8")
+    at = run_app(page="population")
+    assert [e.value for e in at.exception] == []
+    assert at.warning  # "could not be loaded"

@@ -1,0 +1,100 @@
+"""Map builders checked on their Leaflet HTML/script output (no browser)."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+
+from dashboard.core import maps
+from dashboard.core.loaders import Atlas, Layer
+
+HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>'
+
+
+def render(fmap) -> str:
+    return fmap.get_root().render()
+
+
+@pytest.fixture(scope="module")
+def explore_html(atlas: Atlas) -> str:
+    opts = maps.MapOptions(layers=frozenset({"protected_areas_russia", "protected_areas_china"}))
+    return render(maps.build_explore_map(atlas, "range_1970s", opts))
+
+
+def test_explore_map_contains_the_era_parks_context_and_basemap(explore_html: str) -> None:
+    for feature_id in ("range_1970s", "range_c1900", "pa_land_of_the_leopard", "pa_hunchun", "basemap_cn_jilin"):
+        assert f'"id": "{feature_id}"' in explore_html, feature_id
+    assert '"id": "range_present"' not in explore_html  # only the chosen era is drawn
+
+
+def test_explore_map_is_offline_by_default(explore_html: str) -> None:
+    urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', explore_html)
+    assert urls == []
+    assert "/app/static/vendor/leaflet/leaflet.js" in explore_html
+    # online tile layers exist but are switched off
+    assert "tile.openstreetmap.org" in explore_html
+
+
+def test_layer_control_legend_and_panes(explore_html: str) -> None:
+    assert "L.control.layers" in explore_html
+    assert "atlas-map-legend" in explore_html
+    compact = re.sub(r"\s+", "", explore_html)
+    for pane in maps.PANES:
+        assert f'createPane("{pane}")' in compact, pane
+    assert '"pane":"protected"' in compact and '"pane":"basemap"' in compact
+
+
+def test_optional_layers_follow_the_options(atlas: Atlas) -> None:
+    off = render(maps.build_base_map(atlas, maps.MapOptions(layers=frozenset())))
+    on = render(maps.build_base_map(atlas, maps.MapOptions(layers=frozenset({"protected_areas_china"}))))
+    assert '"id": "pa_hunchun"' not in off and '"id": "pa_hunchun"' in on
+    assert '"id": "pa_land_of_the_leopard"' not in on
+
+
+def test_era_group_holds_only_that_era(atlas: Atlas) -> None:
+    group = maps.build_era_group(atlas, "range_c2000", "en")
+    text = json.dumps([child.data for child in group._children.values()])
+    assert "range_c2000" in text and "range_present" not in text
+
+
+def _poisoned(atlas: Atlas) -> Atlas:
+    poisoned = copy.deepcopy(atlas)
+    layer: Layer = poisoned.layers["protected_areas_china"]
+    for feature in layer.geojson["features"]:
+        feature["properties"]["name_en"] = HOSTILE
+        feature["properties"]["designation"] = HOSTILE
+    return poisoned
+
+
+def test_strings_from_data_are_escaped(atlas: Atlas) -> None:
+    html = render(maps.build_base_map(_poisoned(atlas), maps.MapOptions(layers=frozenset({"protected_areas_china"}))))
+    assert "<img src=x" not in html
+    assert "<script>alert(2)</script>" not in html
+    # the escaped text is there (inside JSON, where Jinja's tojson writes & as \u0026),
+    # so the browser shows it literally
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+
+
+def test_tooltip_carries_a_traceable_id() -> None:
+    tooltip = maps.tooltip_html({"id": "pa_hunchun", "name_en": "Hunchun"}, "en")
+    text = re.sub(r"<[^>]+>", "", tooltip)  # what the browser's textContent would give
+    assert maps.clicked_feature_id(text, {"pa_hunchun"}) == "pa_hunchun"
+    assert maps.clicked_feature_id("Hunchun|pa_unknown", {"pa_hunchun"}) is None
+    assert maps.clicked_feature_id(None, {"pa_hunchun"}) is None
+
+
+def test_popup_lists_the_facts_with_sources_and_confidence(atlas: Atlas) -> None:
+    _, feature = atlas.find_feature("pa_land_of_the_leopard")
+    html = maps.popup_html(feature["properties"], "en", 2800.0)
+    assert "2,799 km²" in html and "2,800 km²" in html
+    assert "wiki_llnp" in html and "Published area" in html
+
+
+def test_compare_map_is_a_synced_dual_map(atlas: Atlas) -> None:
+    dual = maps.build_compare_map(atlas, "range_c1900", "range_present", maps.MapOptions())
+    html = render(dual)
+    assert ".sync(" in html
+    assert '"id": "range_present"' in html
+    assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
