@@ -18,7 +18,7 @@ from dashboard.ui import common, state  # noqa: E402
 
 log = logging.getLogger("atlas")
 
-st.set_page_config(page_title="Amur Leopard Atlas", page_icon=":material/pets:", layout="wide",
+st.set_page_config(page_title="Amur Leopard Atlas", page_icon=str(REPO_ROOT / "dashboard" / "assets" / "icon.png"), layout="wide",
                    initial_sidebar_state="expanded")
 
 atlas = cache.atlas()

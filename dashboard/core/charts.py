@@ -8,6 +8,7 @@ from dashboard.core.i18n import t
 from dashboard.core.tables import split_ids
 
 REGION_COLORS = {"russia": "#0072B2", "china": "#009E73", "global": "#D55E00"}
+YEAR_SCALE = alt.Scale(domain=[1968, 2026], nice=False, zero=False)
 METHOD_SHAPES = {"snow-track": "triangle-up", "camera-trap": "circle", "genetic": "diamond", "expert": "square",
                  "compilation": "cross", "sign-survey": "triangle-down"}
 
@@ -68,20 +69,20 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
                       scale=alt.Scale(domain=[t(f"method.{m}", lang) for m in methods],
                                       range=[METHOD_SHAPES[m] for m in methods]),
                       legend=alt.Legend(orient="top"))
-    x = alt.X("year:Q", title=t("chart.year", lang), scale=alt.Scale(domain=[1968, 2026], nice=False),
-              axis=alt.Axis(format="d", tickCount=12))
+    x = alt.X("year:Q", title=t("chart.year", lang), scale=YEAR_SCALE, axis=alt.Axis(format="d", tickCount=12))
     base = alt.Chart(data)
     bars = base.transform_filter("isValid(datum.low) && isValid(datum.high)").mark_rule(strokeWidth=3, opacity=0.6).encode(
         x=x, y=alt.Y("low:Q"), y2="high:Q", color=color, tooltip=_tooltip(lang))
     points = base.transform_filter("isValid(datum.value)").mark_point(size=110, filled=True, opacity=0.95).encode(
         x=x, y=alt.Y("value:Q", title=t("chart.leopards", lang)), color=color, shape=shape, tooltip=_tooltip(lang))
     spans = base.transform_filter("isValid(datum.value) && datum.span_end - datum.span_start > 2").mark_rule(
-        strokeWidth=2, opacity=0.5, strokeDash=[2, 2]).encode(x="span_start:Q", x2="span_end:Q", y="value:Q",
+        strokeWidth=2, opacity=0.5, strokeDash=[2, 2]).encode(x=alt.X("span_start:Q", scale=YEAR_SCALE), x2="span_end:Q", y="value:Q",
                                                              color=color, tooltip=_tooltip(lang))
     layers: list[alt.Chart] = []
     if highlight is not None:
         band = pd.DataFrame([{"start": highlight[0] - 0.5, "end": highlight[1] + 0.5}])
-        layers.append(alt.Chart(band).mark_rect(color="#F0E442", opacity=0.35).encode(x="start:Q", x2="end:Q"))
+        layers.append(alt.Chart(band).mark_rect(color="#F0E442", opacity=0.35).encode(
+            x=alt.X("start:Q", scale=YEAR_SCALE), x2="end:Q"))
     chart_events = events[events["chart"]] if "chart" in events and len(events) else events.iloc[0:0]
     if len(chart_events):
         ev = pd.DataFrame({
@@ -90,18 +91,21 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
             "title": list(chart_events["title"]), "date": list(chart_events["date"]),
             "sources": [", ".join(split_ids(s)) for s in chart_events["source_ids"]],
             "confidence_label": [t(f"confidence.{c}", lang) for c in chart_events["confidence"]],
-        })
+        }).sort_values("year", ignore_index=True)
+        ev["label_y"] = [4 if index % 2 == 0 else height * 0.42 for index in range(len(ev))]  # staggered labels
         ev_tooltip = [alt.Tooltip("date:N", title=t("chart.date", lang)), alt.Tooltip("title:N", title=t("chart.event", lang)),
                       alt.Tooltip("sources:N", title=t("chart.sources", lang)),
                       alt.Tooltip("confidence_label:N", title=t("chart.confidence", lang))]
-        rules = alt.Chart(ev).mark_rule(color="#777777", strokeDash=[4, 3]).encode(x="year:Q", tooltip=ev_tooltip)
+        rules = alt.Chart(ev).mark_rule(color="#777777", strokeDash=[4, 3]).encode(
+            x=alt.X("year:Q", scale=YEAR_SCALE), tooltip=ev_tooltip)
         labels = alt.Chart(ev).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=11,
-                                         color="#444444").encode(x="year:Q", y=alt.value(4), text="title:N",
+                                         color="#444444").encode(x=alt.X("year:Q", scale=YEAR_SCALE), y=alt.Y("label_y:Q", scale=None, axis=None),
+                                                                 text="title:N",
                                                                  tooltip=ev_tooltip)
         layers += [rules, labels]
     layers += [spans, bars, points]
     return alt.layer(*layers).properties(height=height, width="container").configure_axis(
-        labelFontSize=13, titleFontSize=14).configure_legend(labelFontSize=13, titleFontSize=13)
+        labelFontSize=13, titleFontSize=14).configure_legend(labelFontSize=13, titleFontSize=13, labelLimit=320)
 
 
 def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.Chart:

@@ -38,17 +38,18 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha:.2f})"
 
 
-def legend_html(title: str, entries: list[LegendEntry], note: str = "") -> str:
-    """The legend as an HTML fragment (used beside the map and inside exported maps)."""
+def legend_html(title: str, entries: list[LegendEntry], note: str = "", inline: bool = False) -> str:
+    """The legend as an HTML fragment (beside the map, under it with ``inline``, or inside exported maps)."""
     rows = "".join(
-        f'<li style="list-style:none;margin:3px 0;display:flex;align-items:center;gap:8px">'
+        f'<li style="list-style:none;margin:3px 14px 3px 0;display:flex;align-items:center;gap:8px">'
         f'<span aria-hidden="true" style="{swatch_css(e)}"></span><span>{escape(e.label)}</span></li>'
         for e in entries
     )
+    list_style = "display:flex;flex-wrap:wrap;" if inline else ""
     note_html = f'<div style="font-size:0.8em;color:#444;margin-top:4px">{escape(note)}</div>' if note else ""
     return (f'<div class="atlas-legend" role="list" aria-label="{escape(title)}">'
             f'<div style="font-weight:600;margin-bottom:2px">{escape(title)}</div>'
-            f'<ul style="padding:0;margin:0">{rows}</ul>{note_html}</div>')
+            f'<ul style="{list_style}padding:0;margin:0">{rows}</ul>{note_html}</div>')
 
 
 class MapLegend(MacroElement):

@@ -214,20 +214,19 @@ def _protected_areas(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
 
 
 def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
+    """Point records as a GeoJSON layer (CircleMarker symbols; no jQuery needed, unlike folium.Popup)."""
     for layer in atlas.layers_with_role("points"):
         if layer.spec.id not in opts.layers:
             continue
-        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
         style = layer.spec.style
-        for feature in layer.geojson["features"]:
-            props = feature["properties"]
-            lon, lat = feature["geometry"]["coordinates"][:2]
-            folium.CircleMarker(
-                location=(lat, lon), radius=style.radius, color=style.color, fill=True, fill_color=style.fill_color,
-                fill_opacity=style.fill_opacity, weight=style.weight, pane="points",
-                tooltip=folium.Tooltip(tooltip_html(props, opts.lang)),
-                popup=folium.Popup(popup_html(props, opts.lang, None), max_width=340),
-            ).add_to(group)
+        group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
+        folium.GeoJson(
+            display_collection(layer.geojson["features"], opts.lang), name=layer.spec.id, pane="points",
+            marker=folium.CircleMarker(radius=style.radius, color=style.color, fill=True, fill_color=style.fill_color,
+                                       fill_opacity=style.fill_opacity, weight=style.weight),
+            tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
+            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340),
+        ).add_to(group)
         group.add_to(fmap)
 
 

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 from dashboard import cache
 from dashboard.core import charts, maps
 from dashboard.core.i18n import localized, number, percent, t
+from dashboard.core.legend import legend_html
 from dashboard.ui import common, state
 
 LEFT, RIGHT = "w_compare_left", "w_compare_right"
@@ -35,6 +36,9 @@ def show_comparison() -> None:
     options = maps.MapOptions(lang=lang, layers=frozenset(st.session_state.get(state.LAYERS, [])))
     dual = maps.build_compare_map(atlas, left, right, options)
     st_folium(dual, key=f"compare_{left}_{right}_{lang}", height=430, use_container_width=True, returned_objects=[])
+    st.markdown(legend_html(t("legend.title", lang), maps.legend_entries(atlas, options), t("legend.note", lang),
+                            inline=True),
+                unsafe_allow_html=True)
 
     summary = cache.era_summary().set_index("id")
     left_km2, right_km2 = summary.loc[left, "area_km2"], summary.loc[right, "area_km2"]

@@ -47,7 +47,9 @@ def show_population() -> None:
         rows = population[(population["region"] == region) & population["point"].notna()]
         if len(rows):
             last = rows.sort_values(["period_end", "period_start"]).iloc[-1]
-            latest[region] = (int(last["period_end"]), number(last["point"], lang), t(f"unit.{last['unit']}", lang))
+            unit = t("unit." + str(last["unit"]), lang)
+            confidence = t("confidence." + str(last["confidence"]), lang)
+            latest[region] = (int(last["period_end"]), number(last["point"], lang), f"{unit}; {confidence}")
     parts = [t("population.latest_part", lang, region=t(f"region.{r}", lang), year=y, value=v, unit=u)
              for r, (y, v, u) in latest.items()]
     sentence = t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),

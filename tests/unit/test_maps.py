@@ -98,3 +98,11 @@ def test_compare_map_is_a_synced_dual_map(atlas: Atlas) -> None:
     assert ".sync(" in html
     assert '"id": "range_present"' in html
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
+
+
+def test_every_optional_layer_builds_offline(atlas: Atlas) -> None:
+    everything = frozenset(layer.spec.id for layer in atlas.layers.values() if layer.spec.role in ("protected_area", "points"))
+    html = render(maps.build_explore_map(atlas, "range_present", maps.MapOptions(layers=everything)))
+    assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
+    for feature in atlas.layers["records"].geojson["features"]:
+        assert f'"id": "{feature["properties"]["id"]}"' in html

@@ -1,0 +1,36 @@
+# Amur Leopard Atlas — everyday commands. `make run` and `make test` set everything up first.
+PY := .venv/bin/python
+PORT ?= 8501
+
+.PHONY: setup run test test-fast browser basemap-source layers bench export clean
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
+
+browser:
+	@bash scripts/ensure_chromium.sh
+
+# Natural Earth source for the basemap build check (fetched from Debian's qgis-common into build/).
+basemap-source: setup
+	@$(PY) scripts/build_basemap.py --fetch-only
+
+test: setup browser basemap-source
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest tests/unit tests/app
+
+layers: setup
+	$(PY) scripts/build_basemap.py && $(PY) scripts/build_layers.py
+
+bench: setup browser
+	$(PY) bench/run.py
+
+export: setup
+	$(PY) -m dashboard.export build/pack
+
+clean:
+	rm -rf .venv build .pytest_cache
