@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dashboard.core.i18n import t
+from dashboard.core.i18n import localized, t
 from dashboard.core.tables import split_ids
 
 REGION_COLORS = {"russia": "#0072B2", "china": "#009E73", "global": "#D55E00"}
@@ -111,8 +111,9 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
 def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.Chart:
     """Computed range area of every era, with the published figure where one exists."""
     data = summary.copy()
+    data["era_label"] = [localized(row, "era_label", lang) for row in summary.to_dict("records")]
     data["kind"] = t("chart.drawn_area", lang)
-    published = summary.dropna(subset=["published_area_km2"]).copy()
+    published = data.dropna(subset=["published_area_km2"]).copy()
     published["area_km2"] = published["published_area_km2"]
     published["kind"] = t("chart.published_area", lang)
     both = pd.concat([data, published], ignore_index=True)

@@ -67,10 +67,13 @@ def feature_facts(props: dict[str, Any], lang: str, computed_km2: float | None) 
         facts.append((t("facts.status", lang), t("facts.status_former", lang)))
     if props.get("established"):
         facts.append((t("facts.established", lang), str(props["established"])))
+    elif props.get("designation"):
+        facts.append((t("facts.established", lang), t("facts.not_in_sources", lang)))
     if props.get("changes"):
         facts.append((t("facts.changes", lang), str(props["changes"])))
     if props.get("era_label"):
-        facts.append((t("facts.period", lang), f"{props['era_label']} ({props.get('year_from')}–{props.get('year_to')})"))
+        period = f"{localized(props, 'era_label', lang)} ({props.get('year_from')}–{props.get('year_to')})"
+        facts.append((t("facts.period", lang), period))
     description = localized(props, "description", lang)
     if description:
         facts.append((t("facts.description", lang), description))

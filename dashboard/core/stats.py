@@ -106,7 +106,8 @@ def era_summary(atlas: Atlas) -> pd.DataFrame:
     for props in eras:
         geom = era_geometry(atlas, props["id"])
         rows.append({
-            "id": props["id"], "era_label": props.get("era_label"), "year_from": props["year_from"],
+            "id": props["id"], "era_label": props.get("era_label"), "era_label_ru": props.get("era_label_ru"),
+            "era_label_zh": props.get("era_label_zh"), "year_from": props["year_from"],
             "year_to": props["year_to"], "area_km2": area_km2(geom),
             "published_area_km2": props.get("published_area_km2"),
             "share_of_c1900": share_covered(geom, historical_geom) if historical_geom is not None else None,

@@ -18,7 +18,7 @@ ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 COMMON_FIELDS = ("id", "name_en", "source_ids", "confidence", "method")
 ROLE_FIELDS: dict[str, tuple[str, ...]] = {
     "range": ("era_label", "year_from", "year_to", "description"),
-    "protected_area": ("designation", "country", "status", "established", "established_precision"),
+    "protected_area": ("designation", "country", "status"),
     "basemap": ("country",),
     "points": ("description",),
 }

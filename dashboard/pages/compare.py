@@ -17,7 +17,7 @@ atlas = cache.atlas()
 lang = state.lang()
 eras = atlas.eras()
 era_ids = [e["id"] for e in eras]
-era_labels = {e["id"]: e["era_label"] for e in eras}
+era_labels = {e["id"]: localized(e, "era_label", lang) for e in eras}
 
 st.header(t("compare.title", lang), anchor=False)
 common.show_problems(atlas.problems, lang)

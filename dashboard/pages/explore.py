@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from dashboard import cache
 from dashboard.core import maps
-from dashboard.core.i18n import number, percent, t
+from dashboard.core.i18n import localized, number, percent, t
 from dashboard.core.legend import legend_html
 from dashboard.ui import common, state
 from dashboard.ui.details import show_feature_details
@@ -20,7 +20,7 @@ lang = state.lang()
 presenter = bool(st.session_state.get(state.PRESENTER))
 eras = atlas.eras()
 era_ids = [e["id"] for e in eras]
-era_labels = {e["id"]: e["era_label"] for e in eras}
+era_labels = {e["id"]: localized(e, "era_label", lang) for e in eras}
 
 st.header(t("explore.title", lang), anchor=False)
 common.show_problems(atlas.problems, lang)
@@ -82,7 +82,7 @@ if row is not None:
     if published is not None and not pd.isna(published):
         sentence += " " + t("explore.summary_published", lang, published=number(published, lang))
     table = pd.DataFrame({
-        t("chart.era", lang): summary["era_label"],
+        t("chart.era", lang): [era_labels.get(era_id, era_id) for era_id in summary["id"]],
         t("explore.col_years", lang): [f"{a}–{b}" for a, b in zip(summary["year_from"], summary["year_to"])],
         t("explore.col_drawn", lang): summary["area_km2"].round(0),
         t("explore.col_published", lang): summary["published_area_km2"],

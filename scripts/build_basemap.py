@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Build data/geo/basemap.geojson (and scripts/inputs/countries_region.geojson) from Natural Earth.
+
+Source: Natural Earth 10m v4.1.0 admin-0/admin-1 (public domain) as shipped, GRASS-generalised,
+in Debian's ``qgis-common`` package: ``/usr/share/qgis/resources/data/world_map.gpkg``.
+
+The GeoPackage is looked for in this order:
+  1. /usr/share/qgis/resources/data/world_map.gpkg (qgis-common installed)
+  2. build/world_map.gpkg (repo-relative, gitignored; also build/usr/share/... left by step 3)
+  3. a qgis-common_*.deb in build/ (or given with --deb); if there is none, ``apt-get download
+     qgis-common`` is run in build/, and the file is extracted with
+     ``dpkg-deb --fsys-tarfile ... | tar -x``.
+
+Steps: select the units listed in scripts/inputs/basemap_units.toml, clip to the regional box,
+simplify the polygon coverage topology-aware (``shapely.coverage_simplify``: shared borders stay
+shared, no gaps or overlaps), snap to a 1e-5 degree grid (5 decimals), and write deterministic
+GeoJSON.  scripts/build_layers.py clips the range and protected-area layers to these very units
+(and to countries dissolved from them), so every park edge that follows a state border, a
+provincial line or a coast is identical to the basemap line.
+
+Usage:  python scripts/build_basemap.py [--gpkg PATH] [--deb PATH] [--out DIR] [--no-download]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import glob
+import json
+import math
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import shapely
+from shapely.geometry import box, mapping
+
+REPO = Path(__file__).resolve().parents[1]
+INPUTS = REPO / "scripts" / "inputs"
+BUILD = REPO / "build"
+GPKG_MEMBER = "usr/share/qgis/resources/data/world_map.gpkg"
+SYSTEM_GPKG = Path("/") / GPKG_MEMBER
+PRECISION = 5
+GRID = 10.0 ** -PRECISION
+
+COUNTRY_NAMES = {
+    "CHN": ("China", "cn", "Китай", "中国"),
+    "RUS": ("Russia", "ru", "Россия", "俄罗斯"),
+    "PRK": ("North Korea", "kp", "КНДР", "朝鲜"),
+    "KOR": ("South Korea", "kr", "Республика Корея", "韩国"),
+    "JPN": ("Japan", "jp", "Япония", "日本"),
+}
+
+
+# --------------------------------------------------------------------------- GeoJSON writing
+def _round_coords(obj):
+    if isinstance(obj, (list, tuple)):
+        if obj and isinstance(obj[0], (int, float)):
+            return [round(float(v), PRECISION) + 0.0 for v in obj]
+        return [_round_coords(v) for v in obj]
+    return obj
+
+
+def geometry_to_json(geom) -> dict:
+    """GeoJSON dict of a shapely geometry: RFC 7946 orientation, 5-decimal coordinates."""
+    geom = shapely.orient_polygons(geom, exterior_cw=False) if geom.geom_type in (
+        "Polygon", "MultiPolygon") else geom
+    m = mapping(geom)
+    return {"type": m["type"], "coordinates": _round_coords(m["coordinates"])}
+
+
+def _check_number(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("non-finite number in properties")
+    return v
+
+
+def dumps_feature_collection(features: list[dict], name: str | None = None) -> str:
+    """Deterministic text: one feature per line, sorted keys, shortest float repr, trailing \\n."""
+    def dump(o):
+        return json.dumps(o, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                          allow_nan=False)
+
+    head = '{"type":"FeatureCollection",'
+    if name:
+        head += f'"name":{dump(name)},'
+    lines = [head + '"features":[']
+    for i, f in enumerate(features):
+        for v in f["properties"].values():
+            _check_number(v)
+        # fixed key order: type, id, properties (sorted keys), geometry - readable diffs
+        text = ('{"type":"Feature","id":%s,"properties":%s,"geometry":%s}'
+                % (dump(f["properties"]["id"]), dump(f["properties"]),
+                   json.dumps(f["geometry"], separators=(",", ":"), allow_nan=False)))
+        lines.append(text + ("," if i < len(features) - 1 else ""))
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+# --------------------------------------------------------------------------- finding the data
+def _extract_from_deb(deb: Path) -> Path:
+    BUILD.mkdir(exist_ok=True)
+    print(f"extracting world_map.gpkg from {deb} ...", file=sys.stderr)
+    dpkg = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+    tar = subprocess.run(["tar", "-x", "-C", str(BUILD), f"./{GPKG_MEMBER}"], stdin=dpkg.stdout)
+    dpkg.stdout.close()
+    if dpkg.wait() != 0 or tar.returncode != 0:
+        raise RuntimeError(f"could not extract {GPKG_MEMBER} from {deb}")
+    out = BUILD / "world_map.gpkg"
+    shutil.move(BUILD / GPKG_MEMBER, out)
+    shutil.rmtree(BUILD / "usr", ignore_errors=True)
+    return out
+
+
+def find_gpkg(explicit: str | None = None, deb: str | None = None, download: bool = True
+              ) -> Path | None:
+    """Return a path to world_map.gpkg, extracting / downloading qgis-common if needed."""
+    if explicit:
+        return Path(explicit)
+    for cand in (SYSTEM_GPKG, BUILD / "world_map.gpkg", BUILD / GPKG_MEMBER):
+        if cand.is_file():
+            return cand
+    debs = [Path(deb)] if deb else [Path(p) for p in sorted(glob.glob(str(BUILD / "qgis-common_*.deb")))]
+    if not debs and download:
+        if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+            print("ERROR: world_map.gpkg not found and apt-get/dpkg-deb are not available.\n"
+                  "Install Debian's qgis-common, or put world_map.gpkg in build/.", file=sys.stderr)
+            return None
+        BUILD.mkdir(exist_ok=True)
+        print("world_map.gpkg not found; running `apt-get download qgis-common` in build/ ...",
+              file=sys.stderr)
+        r = subprocess.run(["apt-get", "download", "qgis-common"], cwd=BUILD)
+        debs = [Path(p) for p in sorted(glob.glob(str(BUILD / "qgis-common_*.deb")))]
+        if r.returncode != 0 or not debs:
+            print("ERROR: `apt-get download qgis-common` failed (no network or no Debian "
+                  "repository?). Get qgis-common_*.deb by hand, put it in build/ (or pass "
+                  "--deb PATH) and re-run.", file=sys.stderr)
+            return None
+    if not debs:
+        return None
+    try:
+        return _extract_from_deb(debs[-1])
+    except (RuntimeError, OSError) as exc:
+        print(f"ERROR: {exc}. Is dpkg-deb installed?", file=sys.stderr)
+        return None
+
+
+# --------------------------------------------------------------------------- building
+def load_config() -> dict:
+    with open(INPUTS / "basemap_units.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def build(gpkg: Path) -> list[dict]:
+    """Return the basemap features as GeoJSON-like dicts."""
+    import geopandas as gpd
+
+    cfg = load_config()
+    clip = box(*cfg["region"]["clip_box"])
+    bbox = tuple(cfg["region"]["read_bbox"])
+    tol = float(cfg["region"]["simplify_tolerance"])
+    states = gpd.read_file(gpkg, layer="states_provinces", bbox=bbox)
+    countries = gpd.read_file(gpkg, layer="countries", bbox=bbox)
+    if states.crs is not None and states.crs.to_epsg() != 4326:
+        states = states.to_crs(4326)
+        countries = countries.to_crs(4326)
+
+    units, geoms = [], []
+    for u in cfg["unit"]:
+        level = int(u.get("admin_level", 1))
+        if level == 0:
+            rows = countries[countries["ISO_A3"] == u["iso_a3"]]
+            a3 = u["iso_a3"]
+        else:
+            rows = states[(states["adm0_a3"] == u["adm0_a3"]) & (states["name"] == u["ne_name"])]
+            a3 = u["adm0_a3"]
+        if len(rows) != 1:
+            raise SystemExit(f"basemap unit {u} matched {len(rows)} rows in {gpkg}")
+        g = shapely.intersection(shapely.make_valid(rows.geometry.iloc[0]), clip)
+        g = shapely.get_parts(g)
+        g = shapely.multipolygons([p for p in g if p.geom_type == "Polygon"])
+        if g.is_empty:
+            raise SystemExit(f"basemap unit {u['slug']} is empty after clipping")
+        units.append((u, level, a3))
+        geoms.append(g)
+
+    if not shapely.coverage_is_valid(geoms):
+        raise SystemExit("input admin units are not a valid polygon coverage")
+    simp = shapely.coverage_simplify(geoms, tol, simplify_boundary=True)
+    snapped = shapely.set_precision(simp, GRID)
+    # drop slivers / tiny islands created by snapping (under 0.5 km^2 at this latitude)
+    cleaned = []
+    for g in snapped:
+        parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and p.area > 5e-5]
+        cleaned.append(shapely.multipolygons(parts) if len(parts) > 1 else parts[0])
+    if not shapely.coverage_is_valid(cleaned):
+        raise SystemExit("simplified basemap is not a valid coverage (overlaps) - lower tolerance")
+
+    features = []
+    for (u, level, a3), g in zip(units, cleaned):
+        country, iso2, _, _ = COUNTRY_NAMES[a3]
+        fid = f"basemap_{iso2}_{u['slug']}" if level == 1 else f"basemap_{iso2}"
+        props = {
+            "id": fid,
+            "name_en": u["name_en"],
+            "name_ru": u["name_ru"],
+            "name_zh": u["name_zh"],
+            "country": country,
+            "admin_level": level,
+            "source_ids": ["naturalearth"],
+            "confidence": "V",
+            "method": ("Natural Earth 10m v4.1.0 (public domain) admin-%d polygon from QGIS "
+                       "world_map.gpkg, clipped to %s E / %s N, coverage-simplified "
+                       "(tolerance %.3f deg) and rounded to 5 decimals."
+                       % (level, "%g-%g" % (cfg["region"]["clip_box"][0], cfg["region"]["clip_box"][2]),
+                          "%g-%g" % (cfg["region"]["clip_box"][1], cfg["region"]["clip_box"][3]),
+                          tol)),
+        }
+        features.append({"properties": props, "geometry": geometry_to_json(g)})
+    features.sort(key=lambda f: f["properties"]["id"])
+
+    return features
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--gpkg", help="path to world_map.gpkg (skip the search)")
+    ap.add_argument("--deb", help="path to a qgis-common_*.deb to extract from")
+    ap.add_argument("--out", default=str(REPO / "data" / "geo"), help="output directory")
+    ap.add_argument("--no-download", action="store_true", help="never run apt-get download")
+    ap.add_argument("--fetch-only", action="store_true",
+                    help="only find or fetch world_map.gpkg into build/ (for the reproducibility test); "
+                         "failure is an error only when CI=true")
+    args = ap.parse_args(argv)
+
+    gpkg = find_gpkg(args.gpkg, args.deb, download=not args.no_download)
+    if gpkg is None or not Path(gpkg).is_file():
+        print("ERROR: could not find or obtain world_map.gpkg (Natural Earth via qgis-common).",
+              file=sys.stderr)
+        in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+        return 2 if (in_ci or not args.fetch_only) else 0
+    print(f"using {gpkg}", file=sys.stderr)
+    if args.fetch_only:
+        return 0
+    features = build(Path(gpkg))
+    out = Path(args.out)
+    text = dumps_feature_collection(features, name="basemap")
+    write_text(out / "basemap.geojson", text)
+    print(f"wrote {out / 'basemap.geojson'} ({len(text.encode())} bytes, {len(features)} features)",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""The real app in headless Chromium, with every request outside localhost blocked."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.core.i18n import t
+from helpers import map_frame, save_screenshot, wait_for_app
+
+APP = "dashboard/app.py"
+ERA_PATH = ".leaflet-overlay-pane svg path"  # the era's range is the only layer in Leaflet's default pane
+ANY_PATH = ".leaflet-map-pane svg > g > path"
+
+
+@pytest.fixture(scope="module")
+def app_url(streamlit_app) -> str:
+    return streamlit_app(APP)
+
+
+def open_page(offline_page, app_url: str, query: str) -> None:
+    offline_page.page.set_viewport_size({"width": 1366, "height": 768})
+    offline_page.page.goto(f"{app_url}/?{query}")
+    wait_for_app(offline_page.page, timeout=60_000)
+    expect(offline_page.page.get_by_test_id("stException")).to_have_count(0)
+
+
+def era_path_d(page) -> str:
+    path = map_frame(page).locator(ERA_PATH).first
+    path.wait_for(state="attached", timeout=30_000)
+    return path.get_attribute("d") or ""
+
+
+@pytest.mark.parametrize("page_key", ["explore", "compare", "classroom"])
+def test_map_pages_draw_their_maps_offline(offline_page, app_url: str, page_key: str) -> None:
+    open_page(offline_page, app_url, f"page={page_key}")
+    frame = map_frame(offline_page.page)
+    paths = frame.locator(ANY_PATH)
+    expect(paths.first).to_be_attached(timeout=30_000)
+    assert paths.count() > 30  # basemap provinces + context + parks + era
+    offline_page.page.wait_for_timeout(800)
+    save_screenshot(offline_page.page, f"page_{page_key}", full_page=False)
+    offline_page.assert_clean()
+
+
+def test_population_chart_renders(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=population")
+    chart = offline_page.page.locator('[data-testid="stVegaLiteChart"]').first
+    expect(chart.locator("canvas, svg").first).to_be_attached(timeout=30_000)
+    save_screenshot(offline_page.page, "page_population", full_page=False)
+    offline_page.assert_clean()
+
+
+def test_sources_page(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=sources")
+    expect(offline_page.page.get_by_text("Jiang G.", exact=False).first).to_be_attached()
+    save_screenshot(offline_page.page, "page_sources", full_page=False)
+    offline_page.assert_clean()
+
+
+def test_explore_draws_every_default_layer(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=explore")
+    frame = map_frame(offline_page.page)
+    for pane, at_least in (("basemap", 20), ("context", 1), ("protected", 7)):
+        expect(frame.locator(f".leaflet-{pane}-pane svg path").first).to_be_attached(timeout=30_000)
+        assert frame.locator(f".leaflet-{pane}-pane svg path").count() >= at_least, pane
+    assert era_path_d(offline_page.page)
+    expect(frame.locator(".leaflet-control-layers")).to_have_count(1)
+    expect(offline_page.page.get_by_text(t("legend.title", "en")).first).to_be_visible()
+
+
+def test_moving_the_era_slider_redraws_the_range_without_reloading_the_map(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=explore")
+    page = offline_page.page
+    before = era_path_d(page)
+    page.evaluate("() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
+                  " f.contentWindow.__atlasMarker = 42; }")
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("Home")  # oldest era: c. 1900
+    wait_for_app(page, timeout=60_000)
+    expect(page.get_by_text("c. 1900").first).to_be_visible()
+    page.wait_for_function(
+        "(old) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
+        " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg path');"
+        " return p && p.getAttribute('d') !== old; }", arg=before, timeout=30_000)
+    assert era_path_d(page) != before
+    # same iframe document: the map was updated in place, not reloaded (no flicker, zoom kept)
+    assert page.evaluate("() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
+                         ".contentWindow.__atlasMarker") == 42
+    assert "era=range_c1900" in page.url
+    offline_page.assert_clean()
+
+
+def test_deep_link_in_russian_draws_the_1970s(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "lang=ru&era=range_1970s")
+    page = offline_page.page
+    expect(page.get_by_role("heading", name=t("explore.title", "ru"))).to_be_visible()
+    expect(page.get_by_text(t("sidebar.language", "ru")).first).to_be_visible()
+    d_1970s = era_path_d(page)
+    assert d_1970s
+    save_screenshot(page, "deep_link_ru_1970s", full_page=False)
+    offline_page.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+def test_each_language_renders(offline_page, app_url: str, lang: str) -> None:
+    open_page(offline_page, app_url, f"lang={lang}&page=population")
+    expect(offline_page.page.get_by_role("heading", name=t("population.title", lang))).to_be_visible()
+    save_screenshot(offline_page.page, f"population_{lang}", full_page=False)
+
+
+def test_presenter_view_hides_the_sidebar_and_enlarges_text(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "presenter=1&page=classroom&step=4")
+    page = offline_page.page
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(page.get_by_role("button", name=t("sidebar.exit_presenter", "en"))).to_be_visible()
+    expect(page.get_by_text(t("classroom.step_of", "en", step=4, total=11))).to_be_visible()
+    expect(map_frame(page).locator(ERA_PATH).first).to_be_attached(timeout=30_000)
+    save_screenshot(page, "presenter_classroom_step4", full_page=False)
+    offline_page.assert_clean()
+
+
+def test_story_next_moves_the_map(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=classroom")
+    page = offline_page.page
+    first = era_path_d(page)
+    for _ in range(3):
+        page.get_by_role("button", name=t("classroom.next", "en")).click()
+        wait_for_app(page, timeout=60_000)
+    expect(page.get_by_text(t("classroom.step_of", "en", step=4, total=11))).to_be_visible()
+    expect(page.get_by_role("heading", name=t("story.s04_three_groups.title", "en"))).to_be_visible()
+    page.wait_for_function(
+        "(old) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
+        " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg path');"
+        " return p && p.getAttribute('d') !== old; }", arg=first, timeout=30_000)
+    save_screenshot(page, "story_step4", full_page=False)
