@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 import folium
+import shapely.geometry
 from folium.plugins import DualMap
 
 from dashboard.core.assets import use_local_assets
@@ -335,3 +336,39 @@ def build_compare_map(atlas: Atlas, left_era: str, right_era: str, opts: MapOpti
     _add_style(dual.m1)
     use_local_assets(dual, opts.asset_base)
     return dual
+
+
+USER_STYLE = LayerStyle(color="#CC79A7", fill_color="#CC79A7", fill_opacity=0.15, weight=3, dash="2 6")
+
+
+def user_collection(frame: Any, lang: str) -> dict[str, Any]:
+    """A user's uploaded or drawn areas as GeoJSON with escaped tooltip/popup HTML (values are untrusted)."""
+    features = []
+    for index, row in enumerate(frame.itertuples(index=False), start=1):
+        values = {k: v for k, v in row._asdict().items() if k != "geometry"}
+        name = str(values.get("name") or f"{t('user.area', lang)} {index}")
+        rows = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{escape(str(k))}</th>"
+                       f"<td>{escape(str(v))}</td></tr>" for k, v in values.items() if k != "name")
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(row.geometry),
+                         "properties": {"id": f"user_{index}", "_tooltip": f"<b>{escape(name)}</b>",
+                                        "_popup": f"<h4 style='margin:0 0 4px'>{escape(name)}</h4><table>{rows}</table>"}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def build_user_group(frame: Any, lang: str) -> folium.FeatureGroup:
+    """The user's own layer, drawn above everything else."""
+    group = folium.FeatureGroup(name=t("user.layer", lang))
+    if frame is not None and len(frame):
+        _geojson(user_collection(frame, lang), "user_layer", USER_STYLE, "points").add_to(group)
+    return group
+
+
+def add_draw_tool(fmap: folium.Map, asset_base: str) -> None:
+    """Leaflet.draw with polygon and rectangle only (edit and delete included); assets stay local."""
+    folium.plugins.Draw(
+        export=False, position="topleft",
+        draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
+                      "polygon": {"allowIntersection": False, "showArea": True}, "rectangle": {"showArea": True}},
+        edit_options={"edit": True, "remove": True},
+    ).add_to(fmap)
+    use_local_assets(fmap, asset_base)

@@ -9,7 +9,7 @@ from dashboard import cache
 from dashboard.core import maps
 from dashboard.core.i18n import localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, state
+from dashboard.ui import common, state, user_area
 from dashboard.ui.details import show_feature_details
 
 SELECTED = "selected_feature"
@@ -43,20 +43,26 @@ with controls[1]:
                             format_func=lambda layer_id: atlas.layers[layer_id].spec.title_in(lang))
 
 with st.sidebar:
+    user_area.upload_widget(lang)
     tiles = st.multiselect(t("explore.online_tiles", lang), list(maps.ONLINE_TILES), key=TILES,
                            format_func=lambda key: t(f"tiles.{key}", lang), persist_state="session",
                            help=t("explore.online_tiles_help", lang))
 
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles))
 base_map = maps.build_base_map(atlas, options)
-era_group = maps.build_era_group(atlas, era, lang) if era else None
+maps.add_draw_tool(base_map, options.asset_base)
+uploaded, upload_error = user_area.uploaded_frame()
+groups = [maps.build_era_group(atlas, era, lang)] if era else []
+if uploaded is not None:
+    groups.append(maps.build_user_group(uploaded, lang))
 summary = cache.era_summary()
 row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
 
 map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
 with map_column:
     result = st_folium(base_map, key="explore_map", height=540 if presenter else 480, use_container_width=True,
-                       feature_group_to_add=era_group, returned_objects=["last_object_clicked_tooltip"])
+                       feature_group_to_add=groups or None,
+                       returned_objects=["last_object_clicked_tooltip", "all_drawings"])
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked
@@ -91,5 +97,15 @@ if row is not None:
         t("chart.confidence", lang): summary["confidence"],
     })
     common.summary_and_table(sentence, table, lang, "explore")
+drawn = user_area.drawings_to_frame((result or {}).get("all_drawings"))
+with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded is not None or bool(upload_error),
+                 icon=":material/draw:"):
+    st.caption(t("user.intro", lang))
+    if upload_error:
+        st.error(upload_error)
+    if drawn is not None:
+        user_area.show_area_panel(atlas, drawn, lang, t("user.drawn", lang))
+    if uploaded is not None:
+        user_area.show_area_panel(atlas, uploaded, lang, t("user.uploaded", lang))
 st.caption(t("explore.method_note", lang))
 common.finish_page("explore")

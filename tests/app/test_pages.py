@@ -24,7 +24,7 @@ def test_explore_map_shows_the_default_era_and_parks() -> None:
     assert "range_present" in args["feature_group"]
     assert "pa_land_of_the_leopard" in args["script"] and "pa_hunchun" in args["script"]
     assert "range_c1900" in args["script"]  # hatched context outline
-    assert args["returned_objects"] == ["last_object_clicked_tooltip"]
+    assert args["returned_objects"] == ["last_object_clicked_tooltip", "all_drawings"]
     assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
 
 

@@ -1,0 +1,79 @@
+"""'What if we protected this valley?': measure a drawn or uploaded area against the range and the parks."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+
+from dashboard.core import stats
+from dashboard.core.i18n import localized, number, percent, t
+from dashboard.core.loaders import Atlas
+from dashboard.upload import MAX_UPLOAD_BYTES, UserLayerError, in_region, read_user_layer
+
+UPLOADED = "user_upload"
+DRAWN = "user_drawings"
+
+
+def drawings_to_frame(drawings: Any) -> gpd.GeoDataFrame | None:
+    """The map's drawings (untrusted JSON from the browser) through the same hardened reader as uploads."""
+    if not isinstance(drawings, list) or not drawings:
+        return None
+    payload = json.dumps({"type": "FeatureCollection", "features": drawings}).encode("utf-8")
+    try:
+        return read_user_layer(payload, "drawing.geojson")
+    except UserLayerError:
+        return None
+
+
+def upload_widget(lang: str) -> None:
+    """File upload; a bad file gives a plain message and the rest of the page keeps working."""
+    upload = st.file_uploader(t("user.upload", lang), type=["geojson", "json", "kml", "zip", "gpkg"],
+                              help=t("user.upload_help", lang, mb=MAX_UPLOAD_BYTES // (1024 * 1024)),
+                              key="user_file")
+    if upload is None:
+        st.session_state.pop(UPLOADED, None)
+        return
+    cached = st.session_state.get(UPLOADED)
+    if cached and cached[0] == upload.file_id:
+        return
+    try:
+        frame = read_user_layer(upload.getvalue(), upload.name)
+    except UserLayerError as err:
+        st.session_state[UPLOADED] = (upload.file_id, None, str(err))
+    else:
+        st.session_state[UPLOADED] = (upload.file_id, frame, None)
+
+
+def uploaded_frame() -> tuple[gpd.GeoDataFrame | None, str | None]:
+    cached = st.session_state.get(UPLOADED)
+    return (cached[1], cached[2]) if cached else (None, None)
+
+
+def show_area_panel(atlas: Atlas, frame: gpd.GeoDataFrame, lang: str, source: str) -> None:
+    """Size, overlap with every era and protected area, and protection it would add."""
+    area = shapely.make_valid(shapely.union_all(list(frame.geometry)))
+    total = stats.area_km2(area)
+    for note in frame.attrs.get("notes", []):
+        st.caption(note)
+    if not in_region(frame):
+        st.warning(t("user.outside_region", lang))
+    added = stats.added_protection_km2(area, atlas)
+    cols = st.columns(2)
+    cols[0].metric(t("user.size", lang, source=source), f"{number(total, lang)} km²")
+    cols[1].metric(t("user.added", lang), f"{number(added, lang)} km²", help=t("user.added_help", lang))
+    report = stats.overlap_report(area, atlas)
+    report = report[report["overlap_km2"] > 0.05]
+    if report.empty:
+        st.info(t("user.no_overlap", lang))
+        return
+    table = pd.DataFrame({
+        t("user.feature", lang): [localized(r, "name", lang) for r in report.to_dict("records")],
+        t("user.overlap_km2", lang): report["overlap_km2"].round(1),
+        t("user.share_of_area", lang): [percent(s, lang) for s in report["share_of_area"]],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t("user.method", lang))
