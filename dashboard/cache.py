@@ -65,3 +65,15 @@ def story() -> list[StoryStep]:
 
 def story_problems() -> list[Problem]:
     return _story_for(str(data_dir()))[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=3)
+def _pack_zip(folder: str, lang: str) -> bytes:
+    from dashboard.export import build_pack_zip
+
+    return build_pack_zip(lang=lang, atlas=_atlas_for(folder), data_root=Path(folder))
+
+
+def offline_pack(lang: str) -> bytes:
+    """The static offline pack as a zip (built on first request, then shared)."""
+    return _pack_zip(str(data_dir()), lang)

@@ -149,7 +149,8 @@ def _geojson(data: dict[str, Any], name: str, style: LayerStyle, pane: str | Non
         highlight_function=(lambda f: {"weight": style.weight + 2, "fillOpacity": min(1.0, style.fill_opacity + 0.15)})
         if highlight and interactive else None,
         tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False, sticky=True) if interactive else None,
-        popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340) if interactive else None,
+        popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340, max_height=300)
+        if interactive else None,
         smooth_factor=0.5, interactive=interactive, **kwargs,
     )
     return layer
@@ -161,7 +162,7 @@ def _add_panes(fmap: folium.Map) -> None:
 
 
 def _add_style(fmap: folium.Map) -> None:
-    css = (f"<style>.leaflet-container{{background:{SEA_COLOR};font-family:sans-serif}}"
+    css = (f"<style>.leaflet-container{{background:{SEA_COLOR} !important;font-family:sans-serif}}"
            ".atlas-place{font:600 12px/1.1 sans-serif;color:#222;white-space:nowrap;"
            "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
            ".atlas-place.minor{font-weight:400;font-size:11px;color:#333}"
@@ -259,8 +260,13 @@ def new_map(opts: MapOptions, location: tuple[float, float] = REGION_CENTER, zoo
     return fmap
 
 
-def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False) -> folium.Map:
-    """Everything that does not change with the era: basemap, context outline, parks, labels, controls."""
+def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False,
+                   extra_groups: Iterable[folium.FeatureGroup] = ()) -> folium.Map:
+    """Everything that does not change with the era: basemap, context outline, parks, labels, controls.
+
+    ``extra_groups`` (e.g. an era's range, for a self-contained map) are added before the layer control,
+    which must come after every layer it lists.
+    """
     fmap = new_map(opts)
     _basemap(fmap, atlas, opts)
     _online_tiles(fmap, opts)
@@ -270,6 +276,8 @@ def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False) ->
     _protected_areas(fmap, atlas, opts)
     _points(fmap, atlas, opts)
     _place_labels(fmap, atlas, opts)
+    for group in extra_groups:
+        group.add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     if with_legend:
         MapLegend(legend_html(t("legend.title", opts.lang), legend_entries(atlas, opts))).add_to(fmap)
@@ -292,10 +300,8 @@ def build_era_group(atlas: Atlas, era_id: str, lang: str) -> folium.FeatureGroup
 
 def build_explore_map(atlas: Atlas, era_id: str, opts: MapOptions, with_legend: bool = True) -> folium.Map:
     """Base map plus the era's range in one self-contained map (exports and tests)."""
-    fmap = build_base_map(atlas, opts, with_legend=with_legend)
-    build_era_group(atlas, era_id, opts.lang).add_to(fmap)
-    use_local_assets(fmap, opts.asset_base)
-    return fmap
+    return build_base_map(atlas, opts, with_legend=with_legend,
+                          extra_groups=[build_era_group(atlas, era_id, opts.lang)])
 
 
 def legend_entries(atlas: Atlas, opts: MapOptions, era_label: str | None = None) -> list[LegendEntry]:

@@ -22,6 +22,7 @@ presenter = bool(st.session_state.get(state.PRESENTER))
 steps = cache.story()
 
 st.header(t("classroom.title", lang), anchor=False)
+common.offline_pack_button(lang, key="pack_classroom")
 common.show_problems(cache.story_problems(), lang)
 story_tab, quiz_tab = st.tabs([t("classroom.story", lang), t("classroom.quiz", lang)])
 

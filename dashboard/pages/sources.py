@@ -67,6 +67,8 @@ for index, path in enumerate(files):
     grid[index % 3].download_button(path.name, path.read_bytes(), file_name=path.name, mime=mime,
                                     key=f"download_{path.name}", icon=":material/download:")
 
+common.offline_pack_button(lang, key="pack_sources")
+
 st.subheader(t("sources.licences", lang), anchor=False)
 st.markdown(t("sources.licences_text", lang))
 common.finish_page("sources")

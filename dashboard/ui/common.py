@@ -84,3 +84,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 def md(text: object) -> str:
     """Escape a data string for st.markdown so it shows literally (no links, images, HTML or formatting)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def offline_pack_button(lang: str, key: str) -> None:
+    """Download the self-contained offline pack (maps, chart, sources, data) for classrooms without internet."""
+    from dashboard import cache
+
+    st.download_button(t("export.download", lang), data=lambda: cache.offline_pack(lang),
+                       file_name=f"amur-leopard-atlas-{lang}.zip", mime="application/zip",
+                       icon=":material/download_for_offline:", key=key, help=t("export.download_help", lang))

@@ -1,0 +1,104 @@
+"""Classroom: the whole story, the quiz, shareable links (including random junk ones)."""
+from __future__ import annotations
+
+import json
+
+from app_helpers import map_args, no_exceptions, run_app
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboard.core.i18n import t
+from dashboard.core.paths import REPO_ROOT
+from dashboard.core.query import ALLOWED
+
+STEPS = json.loads((REPO_ROOT / "data" / "story.json").read_text(encoding="utf-8"))["steps"]
+
+
+def _next(at):
+    return at.button(key="story_next").click().run()
+
+
+def test_story_steps_through_every_step_and_drives_the_map() -> None:
+    at = run_app(page="classroom")
+    no_exceptions(at)
+    assert at.button(key="story_prev").disabled
+    for number, step in enumerate(STEPS, start=1):
+        assert at.subheader[0].value == t(f"story.{step['id']}.title", "en"), number
+        args = map_args(at)
+        assert step["era"] in args["feature_group"]
+        assert list(args["center"]) == step["center"]
+        assert args["zoom"] == step["zoom"]
+        if number < len(STEPS):
+            at = _next(at)
+            no_exceptions(at)
+    assert at.button(key="story_next").disabled
+    at = at.button(key="story_prev").click().run()
+    assert at.subheader[0].value == t(f"story.{STEPS[-2]['id']}.title", "en")
+
+
+def test_story_step_survives_reruns_and_comes_from_the_link() -> None:
+    at = run_app(page="classroom", step="5")
+    assert at.subheader[0].value == t(f"story.{STEPS[4]['id']}.title", "en")
+    at.run()
+    assert at.subheader[0].value == t(f"story.{STEPS[4]['id']}.title", "en")
+    assert at.session_state["story_step"] == 5
+
+
+def test_story_step_sets_era_for_the_explore_page() -> None:
+    at = run_app(page="classroom")
+    at = _next(_next(_next(at)))  # step 4: the 1970s
+    assert at.session_state["w_era"] == STEPS[3]["era"]
+
+
+def test_quiz_scores_and_resets() -> None:
+    at = run_app(page="classroom")
+    order = at.session_state["quiz_order"]
+    assert len(order) >= 10
+    first, second = order[0], order[1]
+    at = at.button(key=f"quiz_{first}_fact").click().run()
+    at = at.button(key=f"quiz_{second}_myth").click().run()
+    no_exceptions(at)
+    answers = at.session_state["quiz_answers"]
+    assert answers == {first: True, second: False}
+    score = next(m for m in at.metric if m.label == t("quiz.score", "en"))
+    assert score.value.endswith("/ 2")
+    # verdict feedback shown for each answered question
+    assert len(at.success) + len(at.error) == 2
+    at.run()  # answers survive a rerun
+    assert at.session_state["quiz_answers"] == answers
+    at = at.button(key="quiz_reset").click().run()
+    assert at.session_state["quiz_answers"] == {}
+    assert sorted(at.session_state["quiz_order"]) == sorted(order)
+
+
+def test_quiz_answer_key_matches_the_data() -> None:
+    import pandas as pd
+
+    myths = pd.read_csv(REPO_ROOT / "data" / "tables" / "myths.csv").set_index("id")
+    at = run_app(page="classroom")
+    myth_id = next(i for i in at.session_state["quiz_order"] if not myths.loc[i, "is_fact"])
+    at = at.button(key=f"quiz_{myth_id}_myth").click().run()
+    score = next(m for m in at.metric if m.label == t("quiz.score", "en"))
+    assert score.value == "1 / 1"
+
+
+def test_offline_pack_is_offered() -> None:
+    at = run_app(page="classroom")
+    assert t("export.download", "en") in {b.proto.label for b in at.get("download_button")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(list(ALLOWED) + ["zoom", "x"]),
+                       st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40), max_size=6))
+def test_random_query_params_never_raise(params: dict[str, str]) -> None:
+    at = run_app(**params)
+    assert [e.value for e in at.exception] == []
+    assert at.header  # a page rendered
+
+
+def test_valid_params_round_trip_through_the_url() -> None:
+    at = run_app(page="compare", lang="zh", layers="protected_areas_china,records", era="range_c2000")
+    no_exceptions(at)
+    assert at.query_params["lang"] == "zh" and at.query_params["page"] == "compare"
+    assert at.query_params["layers"] == "protected_areas_china,records"
+    assert at.query_params["era"] == "range_c2000"
