@@ -1,0 +1,1018 @@
+"""Read a map layer uploaded by a user (a student), safely.
+
+``read_user_layer(data, filename)`` accepts GeoJSON (.geojson/.json), KML (.kml), a zipped
+Shapefile (.zip) or a GeoPackage (.gpkg) and returns a GeoDataFrame in EPSG:4326 that contains
+only valid, non-empty Polygon/MultiPolygon geometries. Anything wrong with the upload raises
+``UserLayerError`` whose message is written for a 14-year-old (no traceback, no library error
+text; sometimes a short technical hint in square brackets). Messages never contain text taken
+from the upload itself.
+
+The returned frame has a ``name`` column first, then at most ``MAX_COLUMNS`` attribute columns,
+then ``geometry``. Every attribute value is *raw* text (``str``, at most ``MAX_TEXT_CHARS``
+characters, "" for missing values); column names come from the upload too. Nothing is escaped
+here: callers MUST HTML-escape names, column names and values before showing them (folium
+tooltips/popups, st.markdown with unsafe_allow_html, ...). ``gdf.attrs["repaired"]`` is the number
+of shapes that were repaired, ``gdf.attrs["notes"]`` a list of plain-English notes for the UI
+(they contain no text from the upload). Read the attrs straight away: some pandas operations drop
+them.
+
+Safety: the size is checked before parsing; zips are inspected (names, member count, sizes,
+compression ratio, symlinks, encryption) before anything is extracted, and only the shapefile's
+members are extracted, under our own fixed names, into a temporary directory that is removed
+before returning. GeoPackage and KML uploads are written there as ``upload.gpkg`` /
+``upload.kml``; the user's file name is only used to pick the format. KML with a DOCTYPE or
+ENTITY declaration is refused. GDAL warnings are swallowed; nothing is printed.
+
+This module never imports streamlit.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import re
+import stat
+import tempfile
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError, ProjError
+from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry.base import BaseGeometry
+
+from dashboard.core.crs import DISPLAY_CRS
+from dashboard.core.validation import REGION_BOUNDS
+
+__all__ = [
+    "ACCEPTED_TYPES",
+    "MAX_COLUMNS",
+    "MAX_FEATURES",
+    "MAX_TEXT_CHARS",
+    "MAX_UPLOAD_BYTES",
+    "MAX_UNZIPPED_BYTES",
+    "MAX_VERTICES",
+    "MAX_ZIP_MEMBERS",
+    "MAX_ZIP_RATIO",
+    "UserLayerError",
+    "in_region",
+    "read_user_layer",
+]
+
+logger = logging.getLogger(__name__)
+
+# --- limits -----------------------------------------------------------------------------------
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the upload itself
+MAX_VERTICES = 200_000  # coordinates in the whole file (areas, lines and points)
+MAX_FEATURES = 5_000  # features in the whole file
+MAX_COLUMNS = 20  # attribute columns kept (the added ``name`` column is extra)
+MAX_TEXT_CHARS = 200  # characters per attribute value / column name
+MAX_ZIP_MEMBERS = 50
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # sum of the declared sizes of all zip members
+MAX_ZIP_RATIO = 100  # uncompressed : compressed, per member (members above 1 MiB)
+ZIP_RATIO_MIN_BYTES = 1024 * 1024  # smaller members cannot be bombs, whatever their ratio
+MAX_LAYERS = 50  # layers of a GeoPackage / folders of a KML
+MAX_COLLECTION_DEPTH = 8  # GeometryCollection inside GeometryCollection inside ...
+# No coordinate system has places beyond ~1e8 (metres, feet); bigger numbers are garbage that a
+# projection could otherwise silently wrap onto the globe.
+MAX_ABS_COORDINATE = 1e9
+
+ACCEPTED_TYPES = "GeoJSON (.geojson or .json), KML (.kml), a zipped Shapefile (.zip) or a GeoPackage (.gpkg)"
+
+_EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".zip": "zip", ".gpkg": "gpkg"}
+_FORMAT_WORDS = {
+    "geojson": "a GeoJSON file",
+    "kml": "a KML file",
+    "zip": "a zip file",
+    "gpkg": "a GeoPackage",
+}
+_NAME_KEYS = ("name", "Name", "NAME", "title", "Title", "TITLE")
+# Drawing settings that LIBKML turns into columns; they are not information about the area.
+_KML_STYLE_COLUMNS = frozenset({"altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon"})
+_WGS84 = CRS.from_epsg(4326)
+_REGION = box(*REGION_BOUNDS)
+
+
+class UserLayerError(ValueError):
+    """The upload cannot be used; ``str(error)`` is a message a student can understand."""
+
+
+# --- messages ---------------------------------------------------------------------------------
+_TOO_BIG = (
+    "This file is too big: the limit is 10 MB. Try simplifying the shapes or uploading fewer of them."
+)
+_EMPTY_FILE = "This file is empty: there is nothing in it."
+_TOO_MANY_VERTICES = (
+    f"This file has too many corner points (more than {MAX_VERTICES:,}) for us to draw. "
+    "Try simplifying the shapes in a GIS program first."
+)
+_TOO_MANY_FEATURES = (
+    f"This file has too many shapes (more than {MAX_FEATURES:,}). Please upload fewer shapes."
+)
+_NOT_NUMBERS = (
+    "Some coordinates in this file are not real numbers (for example “NaN”, “Infinity” or a number "
+    "far too big to be a place on Earth), so we cannot draw it."
+)
+_OUT_OF_RANGE = (
+    "Some coordinates in this file are not on Earth: longitude must be between -180 and 180 and "
+    "latitude between -90 and 90. Maybe the file uses metres but does not say which coordinate "
+    "system it uses."
+)
+_CRS_UNREADABLE = (
+    "The file says its coordinates are in a system we cannot read, so we do not know where on "
+    "Earth the shapes are. Try saving it again as GeoJSON in longitude/latitude (WGS 84, EPSG:4326)."
+)
+_CRS_MISSING = (
+    "The file does not say which coordinate system it uses, and its numbers are not "
+    "longitude/latitude, so we do not know where on Earth the shapes are. For a shapefile, include "
+    "the .prj file in the zip."
+)
+_NOT_CONVERTIBLE = (
+    "Some places in this file could not be converted to longitude/latitude: their coordinates do "
+    "not fit the coordinate system the file says it uses."
+)
+_NO_SHAPES = "This file contains no shapes at all."
+_ONLY_POINTS_LINES = (
+    "This file only contains points or lines, but no areas. We can only measure and compare areas "
+    "(polygons), so please upload a file with polygons."
+)
+_NO_USABLE_AREAS = "None of the shapes in this file could be used as areas: they were all broken or empty."
+_TOO_DEEP = "This file is nested too deeply (lists inside lists inside lists …) to be a map."
+
+
+def _damaged(kind: str, hint: str | None = None) -> UserLayerError:
+    msg = f"We could not read this file. It may be damaged, or it may not really be {_FORMAT_WORDS[kind]}."
+    if hint:
+        msg += f" [{hint}]"
+    return UserLayerError(msg)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# --- bookkeeping ------------------------------------------------------------------------------
+class _Budget:
+    """Counts vertices and features across the whole upload."""
+
+    def __init__(self) -> None:
+        self.vertices = 0
+        self.features = 0
+
+    def add_vertices(self, n: int) -> None:
+        self.vertices += n
+        if self.vertices > MAX_VERTICES:
+            raise UserLayerError(_TOO_MANY_VERTICES)
+
+    def add_features(self, n: int) -> None:
+        self.features += n
+        if self.features > MAX_FEATURES:
+            raise UserLayerError(_TOO_MANY_FEATURES)
+
+
+@dataclass
+class _Stats:
+    no_shape: int = 0  # features without geometry (or with an empty one)
+    not_area: int = 0  # points and lines left out
+    too_few_corners: int = 0  # rings with fewer than 3 distinct corners
+    repaired: int = 0
+    emptied_by_repair: int = 0
+    truncated: int = 0
+    dropped_columns: bool = False
+    assumed_lonlat: bool = False
+    converted_from: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Layer:
+    """Polygonal geometries (or None) with their raw properties and declared CRS."""
+
+    geoms: list[BaseGeometry | None]
+    props: list[dict[str, Any]]
+    crs: CRS | None  # None: the file does not say
+    drop_keys: frozenset[str] = frozenset()
+
+
+class _Malformed(Exception):
+    """A GeoJSON geometry that is not written as the specification says."""
+
+
+# --- public API -------------------------------------------------------------------------------
+def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
+    """Read an uploaded layer; see the module docstring. Raises only ``UserLayerError``."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return _read(data, filename)
+    except UserLayerError:
+        raise
+    except RecursionError:
+        raise UserLayerError(_TOO_DEEP) from None
+    except MemoryError:
+        raise UserLayerError(
+            "This file is too big or too complicated for us to open. Try simplifying it."
+        ) from None
+    except Exception as exc:  # anything a library raised on hostile input
+        logger.debug("upload could not be read", exc_info=True)
+        if _RAISE_UNEXPECTED and not isinstance(exc, _EXPECTED_ERRORS):
+            raise  # tests switch this on to find unhandled cases
+        raise UserLayerError(
+            f"We could not read this file. It may be damaged, or it may not be one of the types we "
+            f"accept: {ACCEPTED_TYPES}. [{type(exc).__name__}]"
+        ) from None
+
+
+def in_region(gdf: gpd.GeoDataFrame) -> bool:
+    """True if any shape touches the atlas region (115–145 E, 33–55 N), so the UI can warn if not."""
+    if gdf is None or len(gdf) == 0:
+        return False
+    if gdf.crs is not None and not _is_wgs84(CRS.from_user_input(gdf.crs)):
+        gdf = gdf.to_crs(DISPLAY_CRS)
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    return bool(shapely.intersects(geoms, _REGION).any())
+
+
+# Exceptions that hostile or damaged input is known to cause inside the libraries we call.
+_EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,  # includes json.JSONDecodeError, UnicodeDecodeError
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    RuntimeError,  # pyogrio.errors.*, pyproj CRSError/ProjError, NotImplementedError
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    shapely.errors.ShapelyError,
+)
+_RAISE_UNEXPECTED = False
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+def _read(data: Any, filename: Any) -> gpd.GeoDataFrame:
+    if isinstance(data, memoryview):
+        size = data.nbytes
+    elif isinstance(data, (bytes, bytearray)):
+        size = len(data)
+    else:
+        raise UserLayerError("We did not receive a file. Please choose a file to upload.")
+    if size > MAX_UPLOAD_BYTES:  # before any parsing
+        raise UserLayerError(_TOO_BIG)
+    if size == 0:
+        raise UserLayerError(_EMPTY_FILE)
+    data = bytes(data)
+
+    kind = _kind_from_name(filename if isinstance(filename, str) else "")
+    sniffed = _sniff(data)
+    if sniffed != kind:
+        raise _mismatch(kind, sniffed, filename if isinstance(filename, str) else "")
+
+    stats = _Stats()
+    budget = _Budget()
+    if kind == "geojson":
+        layers = [_read_geojson(data, budget, stats)]
+    else:
+        with tempfile.TemporaryDirectory(prefix="atlas-upload-") as tmp:
+            tmpdir = Path(tmp)
+            if kind == "zip":
+                shp = _extract_shapefile(data, tmpdir)
+                layers = _read_shapefile(shp, budget, stats)
+            elif kind == "gpkg":
+                path = tmpdir / "upload.gpkg"
+                path.write_bytes(data)
+                layers = _read_gdal(path, "gpkg", budget, stats)
+            else:
+                if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, re.IGNORECASE):
+                    raise UserLayerError(
+                        "This KML file contains a DOCTYPE or ENTITY section, which we do not open for "
+                        "safety reasons. Please export the KML again from your map program."
+                    )
+                path = tmpdir / "upload.kml"
+                path.write_bytes(data)
+                layers = _read_gdal(path, "kml", budget, stats)
+    return _finish(layers, budget, stats)
+
+
+def _kind_from_name(filename: str) -> str:
+    base = re.split(r"[\\/]", filename)[-1].strip().lower()
+    ext = "." + base.rsplit(".", 1)[-1] if "." in base else ""
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    shown = f"“{ext}” files" if re.fullmatch(r"\.[a-z0-9]{1,10}", ext) else "this kind of file"
+    raise UserLayerError(f"We cannot open {shown}. We accept: {ACCEPTED_TYPES}.")
+
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if data.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    head = data[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    head = head.lstrip(b" \t\r\n")
+    if head.startswith(b"<"):
+        return "kml"
+    if head.startswith(b"{"):
+        return "geojson"
+    return None
+
+
+def _mismatch(kind: str, sniffed: str | None, filename: str) -> UserLayerError:
+    ext = re.split(r"[\\/]", filename)[-1].rsplit(".", 1)[-1].lower()
+    expected = _FORMAT_WORDS[kind]
+    if sniffed is None:
+        inside = "its content does not look like any type we know"
+    else:
+        inside = f"its content looks like {_FORMAT_WORDS[sniffed]}"
+    if kind == "zip" and sniffed is None:
+        inside += " (a zipped shapefile must be a .zip archive)"
+    return UserLayerError(
+        f"The file name ends in “.{ext}”, so it should be {expected}, but {inside}. "
+        f"Please check that you picked the right file. We accept: {ACCEPTED_TYPES}."
+    )
+
+
+# --- GeoJSON ----------------------------------------------------------------------------------
+def _read_geojson(data: bytes, budget: _Budget, stats: _Stats) -> _Layer:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserLayerError(
+            "This GeoJSON file is not saved as UTF-8 text, so we cannot read it. [encoding]"
+        ) from None
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        raise UserLayerError(_TOO_DEEP) from None
+    except json.JSONDecodeError as exc:
+        raise UserLayerError(
+            f"This GeoJSON file has a typing mistake, so it is not valid JSON. "
+            f"[JSON error on line {exc.lineno}]"
+        ) from None
+    except ValueError:  # e.g. an integer with more than 4300 digits
+        raise UserLayerError(_NOT_NUMBERS) from None
+    if not isinstance(obj, dict):
+        raise UserLayerError(
+            "This file is JSON, but not GeoJSON: it should start with a FeatureCollection. [top level]"
+        )
+
+    crs = _geojson_crs(obj) or _WGS84  # RFC 7946: no ``crs`` member means WGS 84 lon/lat
+    kind = obj.get("type")
+    if kind == "FeatureCollection":
+        features = obj.get("features")
+        if not isinstance(features, list):
+            raise UserLayerError(
+                "This GeoJSON file is not written correctly: its FeatureCollection has no list of "
+                "features. [features]"
+            )
+    elif kind == "Feature":
+        features = [obj]
+    elif kind in _GEOMETRY_TYPES:
+        features = [{"type": "Feature", "geometry": obj, "properties": {}}]
+    else:
+        raise UserLayerError(
+            "This file is JSON, but not GeoJSON: it needs a “type” of FeatureCollection, Feature or "
+            "a shape such as Polygon. [type]"
+        )
+    budget.add_features(len(features))
+    _count_geojson_vertices(features, budget)  # before any shapely geometry is built
+
+    geoms: list[BaseGeometry | None] = []
+    props: list[dict[str, Any]] = []
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise _bad_feature(number)
+        geometry = feature.get("geometry")
+        properties = feature.get("properties")
+        props.append(properties if isinstance(properties, dict) else {})
+        if geometry is None:
+            stats.no_shape += 1
+            geoms.append(None)
+            continue
+        before = (stats.not_area, stats.too_few_corners)
+        try:
+            parts = _geojson_polygons(geometry, stats, 0)
+        except _Malformed:
+            raise _bad_feature(number) from None
+        if not parts:
+            if before == (stats.not_area, stats.too_few_corners):
+                stats.no_shape += 1  # e.g. an empty Polygon or GeometryCollection
+            geoms.append(None)
+            continue
+        geoms.append(parts[0] if len(parts) == 1 else MultiPolygon(parts))
+    return _Layer(geoms, props, crs)
+
+
+def _bad_feature(number: int) -> UserLayerError:
+    return UserLayerError(
+        f"Shape number {number} in this file is not written correctly: a shape needs a “type” and "
+        f"“coordinates” that are lists of [longitude, latitude] pairs. [feature {number}]"
+    )
+
+
+_GEOMETRY_TYPES = frozenset(
+    {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}
+)
+
+
+def _count_geojson_vertices(features: list[Any], budget: _Budget) -> None:
+    """Count the positions of every geometry (malformed parts count as what they hold)."""
+    total = 0
+    for feature in features:
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        stack = [(geometry, 0)]
+        while stack:
+            geom, depth = stack.pop()
+            if not isinstance(geom, dict):
+                continue
+            if geom.get("type") == "GeometryCollection":
+                if depth >= MAX_COLLECTION_DEPTH:
+                    raise UserLayerError(_TOO_DEEP)
+                members = geom.get("geometries")
+                if isinstance(members, list):
+                    stack.extend((member, depth + 1) for member in members)
+                continue
+            coords = geom.get("coordinates")
+            if not isinstance(coords, list):
+                continue
+            kind = geom.get("type")
+            if kind == "Point":
+                total += 1
+            elif kind in ("MultiPoint", "LineString"):
+                total += len(coords)
+            elif kind in ("MultiLineString", "Polygon"):
+                total += sum(len(ring) if isinstance(ring, list) else 1 for ring in coords)
+            elif kind == "MultiPolygon":
+                for polygon in coords:
+                    if isinstance(polygon, list):
+                        total += sum(len(ring) if isinstance(ring, list) else 1 for ring in polygon)
+            if total > MAX_VERTICES:
+                break
+        budget.add_vertices(total)
+        total = 0
+
+
+def _geojson_polygons(geom: Any, stats: _Stats, depth: int) -> list[Polygon]:
+    """The polygons of a GeoJSON geometry object; points and lines are counted and left out."""
+    if not isinstance(geom, dict):
+        raise _Malformed
+    kind = geom.get("type")
+    if kind == "GeometryCollection":
+        if depth >= MAX_COLLECTION_DEPTH:
+            raise UserLayerError(_TOO_DEEP)
+        members = geom.get("geometries")
+        if not isinstance(members, list):
+            raise _Malformed
+        out: list[Polygon] = []
+        for member in members:
+            out.extend(_geojson_polygons(member, stats, depth + 1))
+        return out
+    if kind not in _GEOMETRY_TYPES:
+        raise _Malformed
+    coords = geom.get("coordinates")
+    if not isinstance(coords, list):
+        raise _Malformed
+    if kind == "Polygon":
+        polys = [_geojson_polygon(coords, stats)]
+    elif kind == "MultiPolygon":
+        polys = [_geojson_polygon(c, stats) for c in coords]
+    else:  # points and lines: leave them out
+        stats.not_area += 1
+        return []
+    return [p for p in polys if isinstance(p, Polygon) and not p.is_empty]
+
+
+def _geojson_polygon(rings: Any, stats: _Stats) -> Polygon | None | bool:
+    """A shapely Polygon; None if empty; False if it had too few corners (counted, left out)."""
+    if not isinstance(rings, list):
+        raise _Malformed
+    if not rings:
+        return None
+    shell: list[tuple[float, float]] | None = None
+    holes: list[list[tuple[float, float]]] = []
+    for index, ring in enumerate(rings):
+        if not isinstance(ring, list):
+            raise _Malformed
+        coords = [_position(p) for p in ring]
+        if coords and coords[0] != coords[-1]:
+            coords.append(coords[0])
+        usable = len(coords) >= 4
+        if index == 0:
+            if not usable:
+                stats.too_few_corners += 1
+                return False
+            shell = coords
+        elif usable:
+            holes.append(coords)
+        else:
+            stats.too_few_corners += 1
+    return Polygon(shell, holes)
+
+
+def _position(p: Any) -> tuple[float, float]:
+    if not isinstance(p, list) or len(p) < 2:
+        raise _Malformed
+    x, y = p[0], p[1]
+    if not (_is_number(x) and _is_number(y)):
+        raise _Malformed
+    try:
+        fx, fy = float(x), float(y)
+    except OverflowError:
+        raise UserLayerError(_NOT_NUMBERS) from None
+    if not (math.isfinite(fx) and math.isfinite(fy)):
+        raise UserLayerError(_NOT_NUMBERS)
+    return fx, fy
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+_CRS_NAME = re.compile(
+    r"(?:urn:ogc:def:crs:(?P<a1>EPSG|OGC|ESRI):[0-9.]*:(?P<c1>[A-Za-z0-9]{1,20})"
+    r"|https?://www\.opengis\.net/def/crs/(?P<a2>EPSG|OGC|ESRI)/[0-9.]+/(?P<c2>[A-Za-z0-9]{1,20})"
+    r"|(?P<a3>EPSG|OGC|ESRI)::?(?P<c3>[A-Za-z0-9]{1,20}))",
+    re.IGNORECASE,
+)
+
+
+def _geojson_crs(obj: dict[str, Any]) -> CRS | None:
+    """The legacy (2008 GeoJSON) ``crs`` member; None means RFC 7946 WGS 84 longitude/latitude."""
+    if "crs" not in obj or obj["crs"] is None:
+        return None
+    member = obj["crs"]
+    props = member.get("properties") if isinstance(member, dict) else None
+    if not isinstance(props, dict):
+        raise UserLayerError(_CRS_UNREADABLE + " [crs]")
+    kind = member.get("type")
+    auth = code = None
+    if kind == "name" and isinstance(props.get("name"), str):
+        match = _CRS_NAME.fullmatch(props["name"].strip())
+        if match:
+            auth = match["a1"] or match["a2"] or match["a3"]
+            code = match["c1"] or match["c2"] or match["c3"]
+    elif kind == "EPSG" and (_is_number(props.get("code")) or isinstance(props.get("code"), str)):
+        auth, code = "EPSG", str(props.get("code"))
+    if auth is None or code is None or not re.fullmatch(r"[A-Za-z0-9]{1,20}", code):
+        raise UserLayerError(_CRS_UNREADABLE + " [crs]")
+    try:
+        return CRS.from_authority(auth.upper(), code.upper() if auth.upper() == "OGC" else code)
+    except (CRSError, ProjError, ValueError, TypeError):
+        raise UserLayerError(_CRS_UNREADABLE + f" [{auth.upper()}:{code}]") from None
+
+
+# --- zipped shapefile -------------------------------------------------------------------------
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _unsafe_member_name(name: str) -> bool:
+    if not name or "\x00" in name or ":" in name:  # drive letters, alternate data streams
+        return True
+    norm = name.replace("\\", "/")
+    if norm.startswith("/"):
+        return True
+    return any(part == ".." for part in norm.split("/"))
+
+
+def _extract_shapefile(data: bytes, tmpdir: Path) -> Path:
+    """Check the whole archive, then extract the shapefile's members as tmpdir/upload.*"""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, IndexError):
+        raise _damaged("zip", "bad zip") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise UserLayerError(
+                f"This zip file has too many files inside (more than {MAX_ZIP_MEMBERS}). A zipped "
+                "shapefile only needs its .shp, .shx, .dbf and .prj files."
+            )
+        total = 0
+        for info in infos:
+            if _unsafe_member_name(info.filename) or _unsafe_member_name(info.orig_filename):
+                raise UserLayerError(
+                    "This zip file contains a file with an unsafe name (it points outside its "
+                    "folder), so we did not open it. [unsafe path]"
+                )
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise UserLayerError(
+                    "This zip file contains a link to another file, which is unsafe, so we did not "
+                    "open it. [symlink]"
+                )
+            if info.flag_bits & 0x1:
+                raise UserLayerError(
+                    "This zip file is protected by a password. Please zip the files again without a "
+                    "password."
+                )
+            total += info.file_size
+            if total > MAX_UNZIPPED_BYTES:
+                raise UserLayerError(
+                    "This zip file is too big when unpacked (more than 50 MB). Try simplifying the "
+                    "shapes first. [unzipped size]"
+                )
+            if info.file_size > ZIP_RATIO_MIN_BYTES and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+                raise UserLayerError(
+                    "This zip file is too big when unpacked: one file inside grows more than 100 "
+                    "times. That is not a normal map file, so we did not open it. [compression ratio]"
+                )
+
+        candidates = [
+            i for i in infos
+            if not i.is_dir()
+            and not i.filename.replace("\\", "/").startswith("__MACOSX/")
+            and not i.filename.replace("\\", "/").rsplit("/", 1)[-1].startswith(".")
+        ]
+        shps = [i for i in candidates if i.filename.lower().endswith(".shp")]
+        if not shps:
+            raise UserLayerError(
+                "This zip file does not contain a shapefile (.shp). We accept: " + ACCEPTED_TYPES + "."
+            )
+        if len(shps) > 1:
+            raise UserLayerError(
+                "This zip file contains more than one shapefile. Please zip just one shapefile "
+                "(its .shp, .shx, .dbf and .prj files)."
+            )
+        stem = shps[0].filename[:-4].lower()
+        members = {}
+        for ext in _SHAPEFILE_PARTS:
+            matches = [i for i in candidates if i.filename.lower() == stem + ext]
+            if len(matches) > 1:
+                raise UserLayerError("This zip file contains the same file twice. Please zip it again.")
+            if matches:
+                members[ext] = matches[0]
+        missing = [ext for ext in (".shx", ".dbf") if ext not in members]
+        if missing:
+            raise UserLayerError(
+                "The shapefile in this zip is incomplete: the "
+                + " and ".join(missing)
+                + " file with the same name is missing. A shapefile is several files; please zip "
+                "all of them together."
+            )
+        for ext, info in members.items():
+            try:
+                _copy_member(archive, info, tmpdir / f"upload{ext}")
+            except UserLayerError:
+                raise
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError) as exc:
+                # bad CRC, broken deflate stream, unsupported compression (NotImplementedError) ...
+                raise _damaged("zip", type(exc).__name__) from None
+    return tmpdir / "upload.shp"
+
+
+def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    written = 0
+    with archive.open(info) as src, open(target, "wb") as dst:
+        while True:
+            chunk = src.read(64 * 1024)
+            if not chunk:
+                break
+            written += len(chunk)
+            if written > info.file_size or written > MAX_UNZIPPED_BYTES:  # lied about its size
+                raise UserLayerError(
+                    "This zip file is too big when unpacked. That is not a normal map file, so we did "
+                    "not open it. [unzipped size]"
+                )
+            dst.write(chunk)
+
+
+def _read_shapefile(shp: Path, budget: _Budget, stats: _Stats) -> list[_Layer]:
+    prj = shp.with_suffix(".prj")
+    crs: CRS | None = None
+    if prj.exists():
+        raw = prj.read_bytes()[:100_000]
+        text = raw.decode("utf-8", "replace").strip().lstrip("\ufeff")
+        if not re.match(r"(PROJCS|GEOGCS|GEOCCS|COMPD_CS|PROJCRS|GEOGCRS|GEODCRS|BOUNDCRS|COMPOUNDCRS)\s*\[", text):
+            raise UserLayerError(_CRS_UNREADABLE + " [.prj]")
+        try:
+            crs = CRS.from_wkt(text)
+        except (CRSError, ProjError, ValueError, TypeError):
+            raise UserLayerError(_CRS_UNREADABLE + " [.prj]") from None
+        prj.unlink()  # GDAL never sees the user's .prj: we already know the CRS
+    layers = _read_gdal(shp, "zip", budget, stats)
+    for layer in layers:
+        layer.crs = crs
+    return layers
+
+
+# --- GDAL formats (shapefile, GeoPackage, KML) ------------------------------------------------
+def _read_gdal(path: Path, kind: str, budget: _Budget, stats: _Stats) -> list[_Layer]:
+    source = str(path)
+    try:
+        listed = pyogrio.list_layers(source)
+    except Exception as exc:  # GDAL/pyogrio on hostile bytes (see the comment below)
+        raise _damaged(kind, type(exc).__name__) from None
+    if len(listed) > MAX_LAYERS:
+        raise UserLayerError(f"This file has too many layers (more than {MAX_LAYERS}).")
+    layers: list[_Layer] = []
+    for index in range(len(listed)):
+        geometry_type = listed[index][1]
+        if geometry_type is None:  # a table without shapes
+            continue
+        try:
+            info = pyogrio.read_info(source, layer=index)
+            count = int(info.get("features", -1))
+            if count > 0:
+                budget.add_features(count)
+            df = pyogrio.read_dataframe(
+                source,
+                layer=index,
+                force_2d=True,
+                on_invalid="ignore",
+                max_features=MAX_FEATURES + 1,
+                use_arrow=False,
+            )
+        except UserLayerError:
+            raise
+        except Exception as exc:
+            # pyogrio's own errors are RuntimeErrors, but on damaged files its Cython code also
+            # raises other classes (e.g. UnboundLocalError in get_crs for a non-UTF-8 .prj in
+            # pyogrio 0.13), so anything from this block means "GDAL could not read the file".
+            raise _damaged(kind, type(exc).__name__) from None
+        if count <= 0:
+            budget.add_features(len(df))
+        if not isinstance(df, gpd.GeoDataFrame):
+            continue
+        raw = np.asarray(df.geometry.array, dtype=object)
+        budget.add_vertices(int(shapely.get_num_coordinates(raw).sum()))  # before repair/reprojection
+        crs = CRS.from_user_input(df.crs) if df.crs is not None else None
+        attributes = df.drop(columns=df.geometry.name)
+        props = attributes.to_dict("records") if len(attributes.columns) else [{} for _ in range(len(df))]
+        geoms = [_polygonal_only(g, stats) for g in raw]
+        drop = _KML_STYLE_COLUMNS if kind == "kml" else frozenset()
+        layers.append(_Layer(geoms, props, crs, drop))
+    return layers
+
+
+def _polygonal_only(geom: Any, stats: _Stats) -> BaseGeometry | None:
+    before = stats.not_area
+    parts = _polygon_parts(geom, stats) if geom is not None else []
+    if not parts:
+        if stats.not_area == before:
+            stats.no_shape += 1
+        return None
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def _polygon_parts(geom: BaseGeometry, stats: _Stats | None = None) -> list[Polygon]:
+    """Non-empty polygons inside ``geom`` (iterative, so any nesting is fine)."""
+    out: list[Polygon] = []
+    stack = [geom]
+    while stack:
+        g = stack.pop()
+        if g is None or g.is_empty:
+            continue
+        kind = g.geom_type
+        if kind == "Polygon":
+            out.append(g)
+        elif kind in ("MultiPolygon", "GeometryCollection"):
+            stack.extend(reversed(list(shapely.get_parts(g))))
+        elif stats is not None:
+            stats.not_area += 1
+    return out
+
+
+# --- shared finishing: CRS, ranges, repair, attributes ----------------------------------------
+def _is_wgs84(crs: CRS) -> bool:
+    try:
+        return bool(crs.equals(_WGS84, ignore_axis_order=True))
+    except (CRSError, ProjError, TypeError, ValueError):
+        return False
+
+
+def _lonlat_ok(coords: np.ndarray) -> bool:
+    if coords.size == 0:
+        return True
+    x, y = coords[:, 0], coords[:, 1]
+    return bool(((x >= -180) & (x <= 180) & (y >= -90) & (y <= 90)).all())
+
+
+def _to_wgs84(geoms: np.ndarray, crs: CRS, stats: _Stats) -> np.ndarray:
+    try:
+        transformer = Transformer.from_crs(crs, _WGS84, always_xy=True)
+    except (CRSError, ProjError, ValueError, TypeError):
+        raise UserLayerError(_CRS_UNREADABLE) from None
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+
+    try:
+        out = shapely.transform(geoms, project)
+    except (ProjError, ValueError, TypeError, shapely.errors.ShapelyError):
+        raise UserLayerError(_NOT_CONVERTIBLE) from None
+    try:
+        epsg = crs.to_epsg(min_confidence=70)
+    except (CRSError, ProjError):
+        epsg = None
+    stats.converted_from.add(f"EPSG:{epsg}" if epsg else "the file’s own coordinate system")
+    return out
+
+
+def _repair(geom: BaseGeometry, stats: _Stats) -> BaseGeometry | None:
+    """A valid, non-empty Polygon/MultiPolygon, or None (counted)."""
+    if geom.is_valid:
+        return geom
+    stats.repaired += 1
+    # "structure" keeps the area a student meant: overlapping parts are merged, not cut out.
+    fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    parts = _polygon_parts(fixed)
+    candidate: BaseGeometry | None = None
+    if len(parts) == 1:
+        candidate = parts[0]
+    elif parts:
+        candidate = MultiPolygon(parts)
+        if not candidate.is_valid:  # e.g. overlapping members of a collection
+            merged = _polygon_parts(shapely.make_valid(shapely.union_all(parts)))
+            candidate = merged[0] if len(merged) == 1 else (MultiPolygon(merged) if merged else None)
+    if candidate is None or candidate.is_empty or not candidate.is_valid:
+        stats.emptied_by_repair += 1
+        return None
+    return candidate
+
+
+def _finish(layers: list[_Layer], budget: _Budget, stats: _Stats) -> gpd.GeoDataFrame:
+    kept_geoms: list[BaseGeometry] = []
+    kept_props: list[dict[str, Any]] = []
+    drop_keys: set[str] = set()
+    for layer in layers:
+        geoms = np.empty(len(layer.geoms), dtype=object)
+        geoms[:] = layer.geoms
+        coords = shapely.get_coordinates(geoms)
+        if coords.size and not (np.abs(coords) <= MAX_ABS_COORDINATE).all():  # also catches NaN
+            raise UserLayerError(_NOT_NUMBERS)
+        crs = layer.crs
+        if crs is None:  # a shapefile without .prj, a GeoPackage without a known CRS
+            if not _lonlat_ok(coords):
+                raise UserLayerError(_CRS_MISSING)
+            if coords.size:
+                stats.assumed_lonlat = True
+        elif crs is not None and not _is_wgs84(crs):
+            geoms = _to_wgs84(geoms, crs, stats)
+            coords = shapely.get_coordinates(geoms)
+            if coords.size and not np.isfinite(coords).all():
+                raise UserLayerError(_NOT_CONVERTIBLE)
+        if not _lonlat_ok(coords):
+            raise UserLayerError(_OUT_OF_RANGE)
+        drop_keys |= layer.drop_keys
+        for geom, props in zip(geoms, layer.props):
+            if geom is None or geom.is_empty:
+                continue
+            fixed = _repair(geom, stats)
+            if fixed is not None:
+                kept_geoms.append(fixed)
+                kept_props.append(props)
+
+    if not kept_geoms:
+        if stats.not_area:
+            raise UserLayerError(_ONLY_POINTS_LINES)
+        if stats.too_few_corners or stats.emptied_by_repair:
+            raise UserLayerError(_NO_USABLE_AREAS)
+        raise UserLayerError(_NO_SHAPES)
+
+    names = [_feature_name(props, number, stats) for number, props in enumerate(kept_props, start=1)]
+    columns = _attribute_columns(kept_props, drop_keys, stats)
+    table: dict[str, list[str]] = {"name": names}
+    for label, key in columns:
+        table[label] = [_to_text(props.get(key), stats) for props in kept_props]
+    gdf = gpd.GeoDataFrame(table, geometry=kept_geoms, crs=DISPLAY_CRS)
+    gdf.attrs["repaired"] = stats.repaired
+    gdf.attrs["notes"] = _notes(stats)
+    return gdf
+
+
+def _feature_name(props: dict[str, Any], number: int, stats: _Stats) -> str:
+    for key in _NAME_KEYS:
+        if key in props:
+            text = _to_text(props[key], stats)
+            if text.strip():
+                return text
+    return f"Area {number}"
+
+
+def _attribute_columns(
+    rows: list[dict[str, Any]], drop_keys: Iterable[str], stats: _Stats
+) -> list[tuple[str, str]]:
+    """(column label, property key) for the first MAX_COLUMNS keys that have any value."""
+    skip = set(drop_keys) | {"name"}
+    order: dict[str, None] = {}
+    for props in rows:
+        for key in props:
+            if key not in order and key not in skip and not _is_blank(props[key]):
+                order[key] = None
+    keys = list(order)
+    if len(keys) > MAX_COLUMNS:
+        stats.dropped_columns = True
+        keys = keys[:MAX_COLUMNS]
+    used = {"name", "geometry"}
+    out = []
+    for key in keys:
+        label = _clean_text(str(key))[:MAX_TEXT_CHARS].strip() or "unnamed"
+        if label.lower() in ("geometry", "name"):
+            label = f"{label} (property)"
+        base, n = label, 2
+        while label in used:
+            label = f"{base} ({n})"
+            n += 1
+        used.add(label)
+        out.append((label, key))
+    return out
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _clean_text(text: str) -> str:
+    # Lone surrogates (legal in JSON escapes) cannot be sent to a browser: replace them.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _to_text(value: Any, stats: _Stats) -> str:
+    if _is_blank(value):
+        return ""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (bytes, bytearray)):
+        text = bytes(value).decode("utf-8", "replace")
+    elif isinstance(value, (dict, list, tuple)):
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError, TypeError, OverflowError):
+            text = "(nested data)"
+    else:
+        try:
+            text = str(value)
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            text = "(unreadable value)"
+    text = _clean_text(text)
+    if len(text) > MAX_TEXT_CHARS:
+        stats.truncated += 1
+        text = text[: MAX_TEXT_CHARS - 1] + "…"
+    return text
+
+
+def _notes(stats: _Stats) -> list[str]:
+    notes = []
+    for source in sorted(stats.converted_from):
+        notes.append(f"The coordinates were converted from {source} to longitude/latitude (WGS 84).")
+    if stats.assumed_lonlat:
+        notes.append(
+            "The file did not say which coordinate system it uses; its numbers look like "
+            "longitude/latitude, so we assumed WGS 84."
+        )
+    if stats.repaired:
+        notes.append(
+            f"{_plural(stats.repaired, 'shape', 'shapes')} crossed "
+            f"{'itself' if stats.repaired == 1 else 'themselves'} or had other drawing mistakes and "
+            f"{'was' if stats.repaired == 1 else 'were'} repaired."
+        )
+    if stats.emptied_by_repair:
+        n = stats.emptied_by_repair
+        notes.append(
+            f"{_plural(n, 'shape', 'shapes')} had no area left after repair and "
+            f"{'was' if n == 1 else 'were'} left out."
+        )
+    if stats.not_area:
+        n = stats.not_area
+        notes.append(
+            f"{_plural(n, 'point or line', 'lines and points')} {'was' if n == 1 else 'were'} left "
+            "out: only areas can be measured."
+        )
+    if stats.too_few_corners:
+        n = stats.too_few_corners
+        notes.append(
+            f"{_plural(n, 'outline', 'outlines')} had fewer than 3 corners and "
+            f"{'was' if n == 1 else 'were'} left out."
+        )
+    if stats.no_shape:
+        n = stats.no_shape
+        notes.append(
+            f"{_plural(n, 'entry', 'entries')} had no shape and {'was' if n == 1 else 'were'} left out."
+        )
+    if stats.dropped_columns:
+        notes.append(f"Only the first {MAX_COLUMNS} columns of information were kept.")
+    if stats.truncated:
+        n = stats.truncated
+        notes.append(
+            f"{_plural(n, 'text', 'texts')} longer than {MAX_TEXT_CHARS} characters "
+            f"{'was' if n == 1 else 'were'} shortened."
+        )
+    return notes
