@@ -44,6 +44,7 @@ class MapOptions:
     online_tiles: tuple[str, ...] = ()
     asset_base: str = "/app/static/vendor"
     labels: bool = True
+    popups: bool = True  # Explore shows a details panel instead
     height: int = 520
 
 
@@ -141,6 +142,7 @@ def _style(spec_style: LayerStyle, overrides: dict[str, LayerStyle] | None = Non
 def _geojson(data: dict[str, Any], name: str, style: LayerStyle, pane: str | None,
              overrides: dict[str, LayerStyle] | None = None, interactive: bool = True,
              highlight: bool = True) -> folium.GeoJson:
+    with_popup = interactive and all("_popup" in f["properties"] for f in data["features"])
     kwargs: dict[str, Any] = {}
     if pane:
         kwargs["pane"] = pane
@@ -150,7 +152,7 @@ def _geojson(data: dict[str, Any], name: str, style: LayerStyle, pane: str | Non
         if highlight and interactive else None,
         tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False, sticky=True) if interactive else None,
         popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340, max_height=300)
-        if interactive else None,
+        if with_popup else None,
         smooth_factor=0.5, interactive=interactive, **kwargs,
     )
     return layer
@@ -190,7 +192,7 @@ def _context_outline(fmap: folium.Map, layer: Layer, opts: MapOptions) -> None:
     feature = layer.feature(spec.context_feature or "")
     if feature is None or spec.context_style is None:
         return
-    data = display_collection([feature], opts.lang)
+    data = display_collection([feature], opts.lang, with_popup=opts.popups)
     name = t("legend.historical_outline", opts.lang)
     group = folium.FeatureGroup(name=name, show=True)
     outline = spec.context_style
@@ -213,7 +215,7 @@ def _protected_areas(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
         if layer.spec.id not in opts.layers:
             continue
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
-        data = display_collection(layer.geojson["features"], opts.lang)
+        data = display_collection(layer.geojson["features"], opts.lang, with_popup=opts.popups)
         _geojson(data, layer.spec.id, layer.spec.style, "protected", layer.spec.feature_styles).add_to(group)
         group.add_to(fmap)
 
@@ -226,11 +228,12 @@ def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
         style = layer.spec.style
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
         folium.GeoJson(
-            display_collection(layer.geojson["features"], opts.lang), name=layer.spec.id, pane="points",
+            display_collection(layer.geojson["features"], opts.lang, with_popup=opts.popups), name=layer.spec.id,
+            pane="points",
             marker=folium.CircleMarker(radius=style.radius, color=style.color, fill=True, fill_color=style.fill_color,
                                        fill_opacity=style.fill_opacity, weight=style.weight),
             tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
-            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340),
+            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340) if opts.popups else None,
         ).add_to(group)
         group.add_to(fmap)
 
@@ -285,7 +288,7 @@ def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False,
     return fmap
 
 
-def build_era_group(atlas: Atlas, era_id: str, lang: str) -> folium.FeatureGroup:
+def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True) -> folium.FeatureGroup:
     """The range of one era, as a feature group that st_folium can swap without redrawing the map."""
     layer = atlas.range_layer()
     group = folium.FeatureGroup(name=t("layers.range", lang))
@@ -293,7 +296,7 @@ def build_era_group(atlas: Atlas, era_id: str, lang: str) -> folium.FeatureGroup
         return group
     feature = layer.feature(era_id)
     if feature is not None:
-        data = display_collection([feature], lang)
+        data = display_collection([feature], lang, with_popup=popups)
         _geojson(data, f"era_{era_id}", layer.spec.style, None).add_to(group)
     return group
 
@@ -312,9 +315,14 @@ def legend_entries(atlas: Atlas, opts: MapOptions, era_label: str | None = None)
         entries.append(LegendEntry(label, layer.spec.style))
         if layer.spec.context_style is not None:
             entries.append(LegendEntry(t("legend.historical_outline", opts.lang), layer.spec.context_style))
-    for spec in _specs(atlas, "protected_area"):
+    for layer in atlas.layers_with_role("protected_area"):
+        spec = layer.spec
         if spec.id in opts.layers:
             entries.append(LegendEntry(spec.title_in(opts.lang), spec.style))
+            former = [f["properties"]["id"] for f in layer.geojson["features"]
+                      if f["properties"].get("status") == "former" and f["properties"]["id"] in spec.feature_styles]
+            if former:
+                entries.append(LegendEntry(t("legend.former", opts.lang), spec.feature_styles[former[0]]))
     for spec in _specs(atlas, "points"):
         if spec.id in opts.layers:
             entries.append(LegendEntry(spec.title_in(opts.lang), spec.style, shape="point"))

@@ -105,3 +105,13 @@ def test_broken_population_table_keeps_the_page_up(broken_data) -> None:
     at = run_app(page="population")
     assert [e.value for e in at.exception] == []
     assert at.warning  # "could not be loaded"
+
+
+def test_details_panel_shows_the_selected_feature_with_sources() -> None:
+    at = run_app()
+    at.session_state["selected_feature"] = "pa_hunchun"
+    at.run()
+    no_exceptions(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Hunchun" in text and "1,087 km²" in text
+    assert "gethgdk_hunchun" in text or "wiki_hunchun_nnr" in text

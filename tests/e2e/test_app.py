@@ -133,3 +133,21 @@ def test_story_next_moves_the_map(offline_page, app_url: str) -> None:
         " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg path');"
         " return p && p.getAttribute('d') !== old; }", arg=first, timeout=30_000)
     save_screenshot(page, "story_step4", full_page=False)
+
+
+def test_clicking_a_park_fills_the_details_panel(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=explore")
+    page = offline_page.page
+    frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    expect(map_frame(page).locator(".leaflet-protected-pane svg path").first).to_be_attached(timeout=30_000)
+    # a point inside Land of the Leopard NP only (west of Kedrovaya Pad), converted by Leaflet itself
+    point = frame_el.evaluate("(f) => { const m = f.contentWindow.map;"
+                              " const p = m.latLngToContainerPoint([43.0, 131.25]); return [p.x, p.y]; }")
+    box = frame_el.bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    wait_for_app(page, timeout=60_000)
+    panel = page.get_by_text(t("facts.published_area", "en"), exact=True)
+    expect(panel.first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("wiki_llnp").first).to_be_visible()
+    expect(page.get_by_text("Land of the Leopard National Park", exact=True).first).to_be_visible()
+    save_screenshot(page, "details_panel_llnp", full_page=False)
