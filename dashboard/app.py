@@ -43,8 +43,6 @@ if not st.session_state.get("_arrived"):
 common.base_css()
 if presenter:
     common.presenter_css()
-    st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
-              on_click=lambda: st.session_state.update({state.PRESENTER: False}))
 
 with st.sidebar:
     st.selectbox(t("sidebar.language", lang), list(LANGUAGES), format_func=LANGUAGES.get, key=state.LANG,

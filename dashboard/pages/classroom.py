@@ -21,8 +21,9 @@ lang = state.lang()
 presenter = bool(st.session_state.get(state.PRESENTER))
 steps = cache.story()
 
-st.header(t("classroom.title", lang), anchor=False)
-common.offline_pack_button(lang, key="pack_classroom")
+if not presenter:
+    st.header(t("classroom.title", lang), anchor=False)
+    common.offline_pack_button(lang, key="pack_classroom")
 common.show_problems(cache.story_problems(), lang)
 story_tab, quiz_tab = st.tabs([t("classroom.story", lang), t("classroom.quiz", lang)])
 
@@ -57,7 +58,7 @@ with story_tab:
                 st.markdown(citations_markdown(step.source_ids, atlas.table("sources"), lang), unsafe_allow_html=True)
         with map_column:
             options = maps.MapOptions(lang=lang, layers=frozenset(step.layers))
-            st_folium(maps.build_base_map(atlas, options), key="story_map", height=430 if not presenter else 470,
+            st_folium(maps.build_base_map(atlas, options), key="story_map", height=430 if not presenter else 500,
                       use_container_width=True, feature_group_to_add=maps.build_era_group(atlas, step.era, lang),
                       center=step.center, zoom=step.zoom, returned_objects=[])
         population = atlas.table("population")
@@ -97,7 +98,7 @@ with quiz_tab:
                 st.markdown(f"**{number}.** “{common.md(row['claim'])}”")
                 if myth_id in answers:
                     right = bool(row["is_fact"]) == answers[myth_id]
-                    (st.success if right else st.error)(
+                    (st.success if right else st.warning)(
                         t("quiz.right" if right else "quiz.wrong", lang, verdict=t(f"verdict.{row['verdict']}", lang)))
                     st.markdown(common.md(row["correction"]))
                     st.markdown(citations_markdown(split_ids(row["source_ids"]), atlas.table("sources"), lang),

@@ -60,7 +60,7 @@ row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
 
 map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
 with map_column:
-    result = st_folium(base_map, key="explore_map", height=540 if presenter else 480, use_container_width=True,
+    result = st_folium(base_map, key="explore_map", height=470 if presenter else 480, use_container_width=True,
                        feature_group_to_add=groups or None,
                        returned_objects=["last_object_clicked_tooltip", "all_drawings"])
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())

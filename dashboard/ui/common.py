@@ -42,10 +42,12 @@ def presenter_css() -> None:
         [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none !important;}
         html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
         [data-testid="stMarkdownContainer"] p, li, label, .atlas-summary {font-size: 1.15rem !important; color: #000;}
-        h1 {font-size: 2.1rem !important;} h2 {font-size: 1.7rem !important;}
+        h1 {font-size: 2.1rem !important;}
+        h2 {font-size: 1.6rem !important; padding: 0 0 0.3rem 0 !important;}
         [data-testid="stMetricValue"] {font-size: 2.2rem !important; color: #000;}
         button[kind] {font-size: 1.15rem !important; min-height: 2.8rem;}
-        .block-container {padding-top: 2.2rem; padding-left: 1.2rem; padding-right: 1.2rem; max-width: 100% !important;}
+        .block-container {padding-top: 2rem !important; padding-left: 1.2rem; padding-right: 1.2rem;
+                          max-width: 100% !important;}
         </style>""", unsafe_allow_html=True)
 
 
@@ -70,6 +72,9 @@ def finish_page(page: str) -> None:
         origin = urlsplit(st.context.url or "http://localhost:8501/")
         st.caption(t("sidebar.link", lang))
         st.code(f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}", language=None, wrap_lines=True)
+    if st.session_state.get(state.PRESENTER):
+        st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
+                  on_click=lambda: st.session_state.update({state.PRESENTER: False}))
     st.markdown(f'<span class="atlas-ready">{READY_SENTINEL}</span>', unsafe_allow_html=True)
 
 

@@ -63,7 +63,7 @@ def test_quiz_scores_and_resets() -> None:
     score = next(m for m in at.metric if m.label == t("quiz.score", "en"))
     assert score.value.endswith("/ 2")
     # verdict feedback shown for each answered question
-    assert len(at.success) + len(at.error) == 2
+    assert len(at.success) + len(at.warning) == 2
     at.run()  # answers survive a rerun
     assert at.session_state["quiz_answers"] == answers
     at = at.button(key="quiz_reset").click().run()
