@@ -44,7 +44,8 @@ class MapOptions:
     online_tiles: tuple[str, ...] = ()
     asset_base: str = "/app/static/vendor"
     labels: bool = True
-    popups: bool = True  # Explore shows a details panel instead
+    popups: bool = True
+    compact_popups: bool = False  # Explore: a short popup; the details panel has the full record
     height: int = 520
 
 
@@ -99,10 +100,17 @@ def tooltip_html(props: dict[str, Any], lang: str) -> str:
             f'<span style="display:none">{ID_SEPARATOR}{escape(str(props.get("id", "")))}</span>')
 
 
-def popup_html(props: dict[str, Any], lang: str, computed_km2: float | None) -> str:
+COMPACT_FACTS = ("facts.designation", "facts.established", "facts.period", "facts.published_area", "facts.drawn_area")
+
+
+def popup_html(props: dict[str, Any], lang: str, computed_km2: float | None, compact: bool = False) -> str:
     name = localized(props, "name", lang) or props.get("id", "")
+    facts = feature_facts(props, lang, computed_km2)
+    if compact:
+        wanted = {t(key, lang) for key in COMPACT_FACTS}
+        facts = [(k, v) for k, v in facts if k in wanted]
     rows = "".join(f"<tr><th style='text-align:left;padding-right:6px;vertical-align:top'>{escape(k)}</th>"
-                   f"<td>{escape(v)}</td></tr>" for k, v in feature_facts(props, lang, computed_km2))
+                   f"<td>{escape(v)}</td></tr>" for k, v in facts)
     return f"<div style='max-width:320px'><h4 style='margin:0 0 4px'>{escape(name)}</h4><table>{rows}</table></div>"
 
 
@@ -114,7 +122,8 @@ def clicked_feature_id(tooltip_text: str | None, known_ids: Iterable[str]) -> st
     return candidate if candidate in set(known_ids) else None
 
 
-def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup: bool = True) -> dict[str, Any]:
+def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup: bool = True,
+                       compact: bool = False) -> dict[str, Any]:
     """A FeatureCollection carrying only the id and the escaped tooltip/popup HTML (small payload)."""
     out = []
     for feature in features:
@@ -122,7 +131,7 @@ def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup
         km2 = area_km2(feature_geometry(feature)) if feature["geometry"]["type"] != "Point" else None
         display = {"id": props["id"], "_tooltip": tooltip_html(props, lang)}
         if with_popup:
-            display["_popup"] = popup_html(props, lang, km2)
+            display["_popup"] = popup_html(props, lang, km2, compact)
         out.append({"type": "Feature", "properties": display, "geometry": feature["geometry"]})
     return {"type": "FeatureCollection", "features": out}
 
@@ -192,7 +201,7 @@ def _context_outline(fmap: folium.Map, layer: Layer, opts: MapOptions) -> None:
     feature = layer.feature(spec.context_feature or "")
     if feature is None or spec.context_style is None:
         return
-    data = display_collection([feature], opts.lang, with_popup=opts.popups)
+    data = display_collection([feature], opts.lang, opts.popups, opts.compact_popups)
     name = t("legend.historical_outline", opts.lang)
     group = folium.FeatureGroup(name=name, show=True)
     outline = spec.context_style
@@ -215,7 +224,7 @@ def _protected_areas(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
         if layer.spec.id not in opts.layers:
             continue
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
-        data = display_collection(layer.geojson["features"], opts.lang, with_popup=opts.popups)
+        data = display_collection(layer.geojson["features"], opts.lang, opts.popups, opts.compact_popups)
         _geojson(data, layer.spec.id, layer.spec.style, "protected", layer.spec.feature_styles).add_to(group)
         group.add_to(fmap)
 
@@ -228,7 +237,8 @@ def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
         style = layer.spec.style
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
         folium.GeoJson(
-            display_collection(layer.geojson["features"], opts.lang, with_popup=opts.popups), name=layer.spec.id,
+            display_collection(layer.geojson["features"], opts.lang, opts.popups, opts.compact_popups),
+            name=layer.spec.id,
             pane="points",
             marker=folium.CircleMarker(radius=style.radius, color=style.color, fill=True, fill_color=style.fill_color,
                                        fill_opacity=style.fill_opacity, weight=style.weight),
@@ -288,7 +298,8 @@ def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False,
     return fmap
 
 
-def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True) -> folium.FeatureGroup:
+def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True,
+                    compact: bool = False) -> folium.FeatureGroup:
     """The range of one era, as a feature group that st_folium can swap without redrawing the map."""
     layer = atlas.range_layer()
     group = folium.FeatureGroup(name=t("layers.range", lang))
@@ -296,7 +307,7 @@ def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True) -
         return group
     feature = layer.feature(era_id)
     if feature is not None:
-        data = display_collection([feature], lang, with_popup=popups)
+        data = display_collection([feature], lang, popups, compact)
         _geojson(data, f"era_{era_id}", layer.spec.style, None).add_to(group)
     return group
 

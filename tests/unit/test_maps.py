@@ -106,3 +106,10 @@ def test_every_optional_layer_builds_offline(atlas: Atlas) -> None:
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
     for feature in atlas.layers["records"].geojson["features"]:
         assert f'"id": "{feature["properties"]["id"]}"' in html
+
+
+def test_compact_popup_keeps_only_key_facts(atlas: Atlas) -> None:
+    _, feature = atlas.find_feature("pa_hunchun")
+    full = maps.popup_html(feature["properties"], "en", 1095.0)
+    short = maps.popup_html(feature["properties"], "en", 1095.0, compact=True)
+    assert "Published area" in short and "Sources" not in short and len(short) < len(full)
