@@ -39,13 +39,14 @@ optional = state.optional_layer_ids(atlas)
 with controls[1]:
     current = [layer for layer in st.session_state.get(state.LAYERS, []) if layer in optional]
     st.session_state[state.LAYERS] = current
-    chosen = st.multiselect(t("explore.layers", lang), optional, key=state.LAYERS, persist_state="session",
+    chosen = st.multiselect(t("explore.layers", lang), optional, key=state.LAYERS, persist_state="session", placeholder=t("common.choose", lang),
                             format_func=lambda layer_id: atlas.layers[layer_id].spec.title_in(lang))
 
 with st.sidebar:
     user_area.upload_widget(lang)
     tiles = st.multiselect(t("explore.online_tiles", lang), list(maps.ONLINE_TILES), key=TILES,
                            format_func=lambda key: t(f"tiles.{key}", lang), persist_state="session",
+                           placeholder=t("common.choose", lang),
                            help=t("explore.online_tiles_help", lang))
 
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles),

@@ -31,9 +31,11 @@ def show_population() -> None:
     filters = st.columns(2)
     chosen_units = filters[0].multiselect(t("population.units", lang), units, default=units, key=UNIT_FILTER,
                                           format_func=lambda u: t(f"unit.{u}", lang), persist_state="session",
+                                          placeholder=t("common.choose", lang),
                                           help=t("population.units_help", lang))
     chosen_regions = filters[1].multiselect(t("population.regions", lang), regions, default=regions, key=REGION_FILTER,
-                                            format_func=lambda r: t(f"region.{r}", lang), persist_state="session")
+                                            format_func=lambda r: t(f"region.{r}", lang), persist_state="session",
+                                            placeholder=t("common.choose", lang))
     shown = population[population["unit"].isin(chosen_units) & population["region"].isin(chosen_regions)]
 
     highlight = st.session_state.get("chart_highlight")
