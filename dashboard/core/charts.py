@@ -88,7 +88,8 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
         ev = pd.DataFrame({
             "year": [int(str(d)[:4]) + (int(str(d)[5:7]) - 0.5) / 12 if len(str(d)) >= 7 else int(str(d)[:4]) + 0.5
                      for d in chart_events["date"]],
-            "title": list(chart_events["title"]), "date": list(chart_events["date"]),
+            "title": [localized(row, "title", lang) for row in chart_events.to_dict("records")],
+            "date": list(chart_events["date"]),
             "sources": [", ".join(split_ids(s)) for s in chart_events["source_ids"]],
             "confidence_label": [t(f"confidence.{c}", lang) for c in chart_events["confidence"]],
         }).sort_values("year", ignore_index=True)
@@ -99,7 +100,8 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
         rules = alt.Chart(ev).mark_rule(color="#777777", strokeDash=[4, 3]).encode(
             x=alt.X("year:Q", scale=YEAR_SCALE), tooltip=ev_tooltip)
         labels = alt.Chart(ev).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=11,
-                                         color="#444444").encode(x=alt.X("year:Q", scale=YEAR_SCALE), y=alt.Y("label_y:Q", scale=None, axis=None),
+                                         color="#444444", limit=height * 0.4, clip=True).encode(
+            x=alt.X("year:Q", scale=YEAR_SCALE), y=alt.Y("label_y:Q", scale=None, axis=None),
                                                                  text="title:N",
                                                                  tooltip=ev_tooltip)
         layers += [rules, labels]
