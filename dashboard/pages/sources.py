@@ -64,7 +64,7 @@ files = sorted((folder / "geo").glob("*.geojson")) + sorted((folder / "tables").
 grid = st.columns(3)
 for index, path in enumerate(files):
     mime = "application/geo+json" if path.suffix == ".geojson" else "text/csv"
-    grid[index % 3].download_button(path.name, path.read_bytes(), file_name=path.name, mime=mime,
+    grid[index % 3].download_button(path.name, data=path.read_bytes, file_name=path.name, mime=mime,
                                     key=f"download_{path.name}", icon=":material/download:")
 
 common.offline_pack_button(lang, key="pack_sources")
