@@ -21,7 +21,14 @@ compression ratio, symlinks, encryption) before anything is extracted, and only 
 members are extracted, under our own fixed names, into a temporary directory that is removed
 before returning. GeoPackage and KML uploads are written there as ``upload.gpkg`` /
 ``upload.kml``; the user's file name is only used to pick the format. KML with a DOCTYPE or
-ENTITY declaration is refused. GDAL warnings are swallowed; nothing is printed.
+ENTITY declaration (or not in UTF-8) is refused. Before GEOS sees a shape, outlines whose
+segments overlap pathologically (zig-zags that make ``is_valid`` quadratic) are refused, and
+broken shapes are only repaired while their self-crossings stay few (make_valid's cost explodes
+with them). GDAL warnings are swallowed; nothing is printed.
+
+Not guarded here: ``shapely.union_all`` of several *valid* shapes that cross each other very
+often (two interleaved combs of a few hundred teeth take seconds, more teeth take minutes).
+Callers that dissolve an upload should keep that in mind.
 
 This module never imports streamlit.
 """
@@ -84,6 +91,17 @@ MAX_ZIP_RATIO = 100  # uncompressed : compressed, per member (members above 1 Mi
 ZIP_RATIO_MIN_BYTES = 1024 * 1024  # smaller members cannot be bombs, whatever their ratio
 MAX_LAYERS = 50  # layers of a GeoPackage / folders of a KML
 MAX_COLLECTION_DEPTH = 8  # GeometryCollection inside GeometryCollection inside ...
+# Broken shapes are repaired only while the total number of places where their outlines touch or
+# cross themselves stays below this (see _self_crossings), and while counting stays cheap.
+MAX_SELF_CROSSINGS = 20_000
+# Segment pairs with overlapping bounding boxes (the work GEOS does in is_valid, make_valid ...):
+# inside shapes, and between different shapes. Normal outlines have ~3 per segment.
+MAX_SEGMENT_CANDIDATES = 5_000_000
+MAX_SEGMENT_CANDIDATES_BETWEEN = 50_000_000
+_SMALL_OUTLINE = 256  # segments; smaller shapes are always cheap
+_MAX_PAIRS_PER_QUERY = 4_000_000
+_CROSSING_SAMPLE = 1_000
+_COMPLEXITY_SAMPLE = 2_000
 # No coordinate system has places beyond ~1e8 (metres, feet); bigger numbers are garbage that a
 # projection could otherwise silently wrap onto the globe.
 MAX_ABS_COORDINATE = 1e9
@@ -148,6 +166,14 @@ _ONLY_POINTS_LINES = (
     "(polygons), so please upload a file with polygons."
 )
 _NO_USABLE_AREAS = "None of the shapes in this file could be used as areas: they were all broken or empty."
+_TOO_TANGLED = (
+    "The outlines in this file cross over themselves too many times for us to repair. Try "
+    "simplifying or fixing the shapes in a GIS program first. [self-intersections]"
+)
+_TOO_COMPLEX = (
+    "The outlines in this file are folded or zig-zagged in a way that is too complicated for us to "
+    "check. Try simplifying the shapes in a GIS program first. [outline complexity]"
+)
 _TOO_DEEP = "This file is nested too deeply (lists inside lists inside lists …) to be a map."
 
 
@@ -187,6 +213,7 @@ class _Stats:
     not_area: int = 0  # points and lines left out
     too_few_corners: int = 0  # rings with fewer than 3 distinct corners
     repaired: int = 0
+    self_crossings: int = 0  # summed over the shapes that needed repair
     emptied_by_repair: int = 0
     truncated: int = 0
     dropped_columns: bool = False
@@ -275,10 +302,10 @@ def _read(data: Any, filename: Any) -> gpd.GeoDataFrame:
         raise UserLayerError(_EMPTY_FILE)
     data = bytes(data)
 
-    kind = _kind_from_name(filename if isinstance(filename, str) else "")
+    ext, kind = _kind_from_name(filename if isinstance(filename, str) else "")
     sniffed = _sniff(data)
     if sniffed != kind:
-        raise _mismatch(kind, sniffed, filename if isinstance(filename, str) else "")
+        raise _mismatch(ext, kind, sniffed)
 
     stats = _Stats()
     budget = _Budget()
@@ -295,6 +322,10 @@ def _read(data: Any, filename: Any) -> gpd.GeoDataFrame:
                 path.write_bytes(data)
                 layers = _read_gdal(path, "gpkg", budget, stats)
             else:
+                if b"\x00" in data[:4096]:  # UTF-16/32: the DOCTYPE check below needs ASCII-compatible text
+                    raise UserLayerError(
+                        "This KML file is not saved as UTF-8 text, so we cannot read it. [encoding]"
+                    )
                 if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, re.IGNORECASE):
                     raise UserLayerError(
                         "This KML file contains a DOCTYPE or ENTITY section, which we do not open for "
@@ -306,11 +337,12 @@ def _read(data: Any, filename: Any) -> gpd.GeoDataFrame:
     return _finish(layers, budget, stats)
 
 
-def _kind_from_name(filename: str) -> str:
+def _kind_from_name(filename: str) -> tuple[str, str]:
+    """(extension, format) from the file name; the name is used for nothing else."""
     base = re.split(r"[\\/]", filename)[-1].strip().lower()
     ext = "." + base.rsplit(".", 1)[-1] if "." in base else ""
     if ext in _EXTENSIONS:
-        return _EXTENSIONS[ext]
+        return ext, _EXTENSIONS[ext]
     shown = f"“{ext}” files" if re.fullmatch(r"\.[a-z0-9]{1,10}", ext) else "this kind of file"
     raise UserLayerError(f"We cannot open {shown}. We accept: {ACCEPTED_TYPES}.")
 
@@ -331,8 +363,7 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
-def _mismatch(kind: str, sniffed: str | None, filename: str) -> UserLayerError:
-    ext = re.split(r"[\\/]", filename)[-1].rsplit(".", 1)[-1].lower()
+def _mismatch(ext: str, kind: str, sniffed: str | None) -> UserLayerError:
     expected = _FORMAT_WORDS[kind]
     if sniffed is None:
         inside = "its content does not look like any type we know"
@@ -341,7 +372,7 @@ def _mismatch(kind: str, sniffed: str | None, filename: str) -> UserLayerError:
     if kind == "zip" and sniffed is None:
         inside += " (a zipped shapefile must be a .zip archive)"
     return UserLayerError(
-        f"The file name ends in “.{ext}”, so it should be {expected}, but {inside}. "
+        f"The file name ends in “{ext}”, so it should be {expected}, but {inside}. "
         f"Please check that you picked the right file. We accept: {ACCEPTED_TYPES}."
     )
 
@@ -502,14 +533,12 @@ def _geojson_polygon(rings: Any, stats: _Stats) -> Polygon | None | bool:
         raise _Malformed
     if not rings:
         return None
-    shell: list[tuple[float, float]] | None = None
-    holes: list[list[tuple[float, float]]] = []
+    shell: np.ndarray | None = None
+    holes: list[np.ndarray] = []
     for index, ring in enumerate(rings):
-        if not isinstance(ring, list):
-            raise _Malformed
-        coords = [_position(p) for p in ring]
-        if coords and coords[0] != coords[-1]:
-            coords.append(coords[0])
+        coords = _ring_coords(ring)
+        if len(coords) and (coords[0] != coords[-1]).any():
+            coords = np.vstack([coords, coords[:1]])
         usable = len(coords) >= 4
         if index == 0:
             if not usable:
@@ -520,22 +549,30 @@ def _geojson_polygon(rings: Any, stats: _Stats) -> Polygon | None | bool:
             holes.append(coords)
         else:
             stats.too_few_corners += 1
-    return Polygon(shell, holes)
+    return _make_polygon(shell, holes)
 
 
-def _position(p: Any) -> tuple[float, float]:
-    if not isinstance(p, list) or len(p) < 2:
+def _make_polygon(shell: np.ndarray, holes: list[np.ndarray]) -> Polygon:
+    interiors = [shapely.linearrings(h) for h in holes]
+    return shapely.polygons(shapely.linearrings(shell), holes=interiors or None)
+
+
+def _ring_coords(ring: Any) -> np.ndarray:
+    """(n, 2) float array of a ring's [x, y, ...] positions; extra values (altitude) are ignored."""
+    if not isinstance(ring, list):
         raise _Malformed
-    x, y = p[0], p[1]
-    if not (_is_number(x) and _is_number(y)):
+    if not all(type(p) is list and len(p) >= 2 for p in ring):
+        raise _Malformed
+    kinds = {type(p[0]) for p in ring} | {type(p[1]) for p in ring}
+    if not kinds <= {int, float}:  # bool, str, None, list ... (json gives exactly int/float)
         raise _Malformed
     try:
-        fx, fy = float(x), float(y)
-    except OverflowError:
+        coords = np.array([p[:2] for p in ring], dtype=float).reshape(-1, 2)
+    except OverflowError:  # an integer with hundreds of digits
         raise UserLayerError(_NOT_NUMBERS) from None
-    if not (math.isfinite(fx) and math.isfinite(fy)):
+    if not np.isfinite(coords).all():
         raise UserLayerError(_NOT_NUMBERS)
-    return fx, fy
+    return coords
 
 
 def _is_number(v: Any) -> bool:
@@ -656,11 +693,10 @@ def _extract_shapefile(data: bytes, tmpdir: Path) -> Path:
                 members[ext] = matches[0]
         missing = [ext for ext in (".shx", ".dbf") if ext not in members]
         if missing:
+            files = " and ".join(missing) + (" files with the same name are" if len(missing) > 1 else " file with the same name is")
             raise UserLayerError(
-                "The shapefile in this zip is incomplete: the "
-                + " and ".join(missing)
-                + " file with the same name is missing. A shapefile is several files; please zip "
-                "all of them together."
+                f"The shapefile in this zip is incomplete: the {files} missing. A shapefile is "
+                "several files; please zip all of them together."
             )
         for ext, info in members.items():
             try:
@@ -695,10 +731,8 @@ def _read_shapefile(shp: Path, budget: _Budget, stats: _Stats) -> list[_Layer]:
     if prj.exists():
         raw = prj.read_bytes()[:100_000]
         text = raw.decode("utf-8", "replace").strip().lstrip("\ufeff")
-        if not re.match(r"(PROJCS|GEOGCS|GEOCCS|COMPD_CS|PROJCRS|GEOGCRS|GEODCRS|BOUNDCRS|COMPOUNDCRS)\s*\[", text):
-            raise UserLayerError(_CRS_UNREADABLE + " [.prj]")
         try:
-            crs = CRS.from_wkt(text)
+            crs = CRS.from_wkt(text)  # WKT only: no PROJ strings, no "+init=" file look-ups
         except (CRSError, ProjError, ValueError, TypeError):
             raise UserLayerError(_CRS_UNREADABLE + " [.prj]") from None
         prj.unlink()  # GDAL never sees the user's .prj: we already know the CRS
@@ -822,10 +856,108 @@ def _to_wgs84(geoms: np.ndarray, crs: CRS, stats: _Stats) -> np.ndarray:
     return out
 
 
+def _check_outline_complexity(geoms: list[BaseGeometry]) -> None:
+    """Refuse outlines that would make GEOS slow before any GEOS predicate runs on them.
+
+    ``is_valid`` (and make_valid, union, ...) compare outline segments whose bounding boxes
+    overlap. Normal outlines have a handful of such neighbours per segment, but a small hostile
+    file can have almost every pair overlap (a 25,000-corner zig-zag "accordion" takes ~20 s in
+    ``is_valid``, and it grows with the square of the size). The number of overlapping pairs
+    inside each shape is estimated from a random sample of segments, with a few million pairs in
+    memory at most. Shapes with fewer than _SMALL_OUTLINE segments cannot be slow and are skipped.
+    """
+    if not geoms:
+        return
+    polygons, polygon_geom = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    rings, ring_polygon = shapely.get_rings(polygons, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    if len(coords) < 2:
+        return
+    same = coord_ring[:-1] == coord_ring[1:]
+    seg_geom = polygon_geom[ring_polygon[coord_ring[:-1][same]]]
+    if len(seg_geom) == 0:
+        return
+    big = np.bincount(seg_geom)[seg_geom] >= _SMALL_OUTLINE
+    if not big.any():
+        return
+    a, b, seg_geom = coords[:-1][same][big], coords[1:][same][big], seg_geom[big]
+    segments = shapely.linestrings(np.stack([a, b], axis=1))
+    tree = shapely.STRtree(segments)
+    m = len(segments)
+    sample = np.random.default_rng().choice(m, size=min(m, _COMPLEXITY_SAMPLE), replace=False)
+    scale = m / len(sample)
+    chunk = max(1, _MAX_PAIRS_PER_QUERY // m)
+    within = between = 0
+    for begin in range(0, len(sample), chunk):
+        picked = sample[begin:begin + chunk]
+        query, found = tree.query(segments[picked])
+        inside = int((seg_geom[picked[query]] == seg_geom[found]).sum())
+        within += inside
+        between += len(query) - inside
+        if within * scale > MAX_SEGMENT_CANDIDATES or between * scale > MAX_SEGMENT_CANDIDATES_BETWEEN:
+            raise UserLayerError(_TOO_COMPLEX)
+
+
+def _self_crossings(geom: BaseGeometry) -> int:
+    """How many pairs of outline segments of ``geom`` touch or cross (ring neighbours excluded).
+
+    make_valid's running time grows much faster than this number (a random 1,000-corner outline,
+    ~100,000 crossings, takes several seconds), so _repair checks it first. Counting is itself
+    kept cheap: the number of segment pairs with overlapping bounding boxes is first estimated
+    from a random sample (never more than a few million pairs in memory) and must stay under
+    MAX_SEGMENT_CANDIDATES; only then are all candidate pairs listed and tested with numpy.
+    """
+    polygons = shapely.get_parts(geom)
+    rings = shapely.get_rings(polygons)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    same = coord_ring[:-1] == coord_ring[1:]
+    a, b, seg_ring = coords[:-1][same], coords[1:][same], coord_ring[:-1][same]
+    m = len(seg_ring)
+    if m < 4:
+        return 0
+    segments = shapely.linestrings(np.stack([a, b], axis=1))
+    tree = shapely.STRtree(segments)
+
+    rng = np.random.default_rng()  # unpredictable, so a file cannot hide dense parts from it
+    sample = rng.choice(m, size=min(m, _CROSSING_SAMPLE), replace=False)
+    chunk = max(1, _MAX_PAIRS_PER_QUERY // m)
+    seen = 0
+    for begin in range(0, len(sample), chunk):
+        seen += len(tree.query(segments[sample[begin:begin + chunk]])[0])
+        if seen * (m / len(sample)) > MAX_SEGMENT_CANDIDATES:
+            raise UserLayerError(_TOO_TANGLED)
+
+    left, right = tree.query(segments)
+    keep = left < right  # each unordered pair once, never a segment with itself
+    left, right = left[keep], right[keep]
+    first = np.searchsorted(seg_ring, seg_ring, side="left")  # rings are contiguous
+    last = np.searchsorted(seg_ring, seg_ring, side="right") - 1
+    neighbours = (seg_ring[left] == seg_ring[right]) & (
+        (right - left == 1) | ((left == first[left]) & (right == last[left]))
+    )
+    left, right = left[~neighbours], right[~neighbours]
+    crossings = 0
+    for begin in range(0, len(left), 1_000_000):
+        i, j = left[begin:begin + 1_000_000], right[begin:begin + 1_000_000]
+        p, q, r, t = a[i], b[i], a[j], b[j]
+        d1, d2 = _orient(r, t, p), _orient(r, t, q)
+        d3, d4 = _orient(p, q, r), _orient(p, q, t)
+        # with overlapping boxes (all candidates have them) this is "touch or cross"
+        crossings += int(((d1 * d2 <= 0) & (d3 * d4 <= 0)).sum())
+    return crossings
+
+
+def _orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    return np.sign((q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0]))
+
+
 def _repair(geom: BaseGeometry, stats: _Stats) -> BaseGeometry | None:
     """A valid, non-empty Polygon/MultiPolygon, or None (counted)."""
     if geom.is_valid:
         return geom
+    stats.self_crossings += _self_crossings(geom)
+    if stats.self_crossings > MAX_SELF_CROSSINGS:
+        raise UserLayerError(_TOO_TANGLED)
     stats.repaired += 1
     # "structure" keeps the area a student meant: overlapping parts are merged, not cut out.
     fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
@@ -869,12 +1001,14 @@ def _finish(layers: list[_Layer], budget: _Budget, stats: _Stats) -> gpd.GeoData
             raise UserLayerError(_OUT_OF_RANGE)
         drop_keys |= layer.drop_keys
         for geom, props in zip(geoms, layer.props):
-            if geom is None or geom.is_empty:
-                continue
-            fixed = _repair(geom, stats)
-            if fixed is not None:
-                kept_geoms.append(fixed)
+            if geom is not None and not geom.is_empty:
+                kept_geoms.append(geom)
                 kept_props.append(props)
+
+    _check_outline_complexity(kept_geoms)  # before the first is_valid
+    repaired = [_repair(geom, stats) for geom in kept_geoms]
+    kept_props = [props for props, geom in zip(kept_props, repaired) if geom is not None]
+    kept_geoms = [geom for geom in repaired if geom is not None]
 
     if not kept_geoms:
         if stats.not_area:
@@ -906,12 +1040,19 @@ def _feature_name(props: dict[str, Any], number: int, stats: _Stats) -> str:
 def _attribute_columns(
     rows: list[dict[str, Any]], drop_keys: Iterable[str], stats: _Stats
 ) -> list[tuple[str, str]]:
-    """(column label, property key) for the first MAX_COLUMNS keys that have any value."""
-    skip = set(drop_keys) | {"name"}
+    """(column label, property key) for the first MAX_COLUMNS keys that have any value.
+
+    name/Name/NAME are left out: they are what the ``name`` column is made from.
+    """
+    skip = set(drop_keys)
     order: dict[str, None] = {}
     for props in rows:
         for key in props:
-            if key not in order and key not in skip and not _is_blank(props[key]):
+            if key in order or key in skip:
+                continue
+            if str(key).lower() == "name":
+                skip.add(key)
+            elif not _is_blank(props[key]):
                 order[key] = None
     keys = list(order)
     if len(keys) > MAX_COLUMNS:

@@ -6,12 +6,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 import streamlit as st
 
-from dashboard.core import stats
+from dashboard.core.bounded import AreaTooComplexError, measure_area
 from dashboard.core.i18n import localized, number, percent, t
 from dashboard.core.loaders import Atlas
+from dashboard.core.paths import data_dir
 from dashboard.upload import MAX_UPLOAD_BYTES, UserLayerError, in_region, read_user_layer
 
 UPLOADED = "user_upload"
@@ -54,19 +54,21 @@ def uploaded_frame() -> tuple[gpd.GeoDataFrame | None, str | None]:
 
 
 def show_area_panel(atlas: Atlas, frame: gpd.GeoDataFrame, lang: str, source: str) -> None:
-    """Size, overlap with every era and protected area, and protection it would add."""
-    area = shapely.make_valid(shapely.union_all(list(frame.geometry)))
-    total = stats.area_km2(area)
+    """Size, overlap with every era and protected area, and protection it would add (time-limited)."""
     for note in frame.attrs.get("notes", []):
         st.caption(note)
     if not in_region(frame):
         st.warning(t("user.outside_region", lang))
-    added = stats.added_protection_km2(area, atlas)
+    try:
+        result = measure_area(list(frame.geometry), str(data_dir()))
+    except AreaTooComplexError:
+        st.error(t("user.too_complex", lang))
+        return
     cols = st.columns(2)
-    cols[0].metric(t("user.size", lang, source=source), f"{number(total, lang)} km²")
-    cols[1].metric(t("user.added", lang), f"{number(added, lang)} km²", help=t("user.added_help", lang))
-    report = stats.overlap_report(area, atlas)
-    report = report[report["overlap_km2"] > 0.05]
+    cols[0].metric(t("user.size", lang, source=source), f"{number(result['area_km2'], lang)} km²")
+    cols[1].metric(t("user.added", lang), f"{number(result['added_km2'], lang)} km²", help=t("user.added_help", lang))
+    report = pd.DataFrame(result["report"])
+    report = report[report["overlap_km2"] > 0.05] if len(report) else report
     if report.empty:
         st.info(t("user.no_overlap", lang))
         return

@@ -56,8 +56,8 @@ def geojson_bytes(features: list[dict], **extra) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": features, **extra}).encode()
 
 
-def feature(geometry: dict | None, **props) -> dict:
-    return {"type": "Feature", "properties": props, "geometry": geometry}
+def feature(geometry_: dict | None, /, **props) -> dict:
+    return {"type": "Feature", "properties": props, "geometry": geometry_}
 
 
 def poly(coords) -> dict:
@@ -147,8 +147,9 @@ def test_kml_round_trip(tmp_path):
     assert_clean(gdf)
     assert sorted(gdf["name"]) == ["Hunchun", "Land of the Leopard"]
     np.testing.assert_allclose(gdf.total_bounds, BOUNDS, atol=1e-9)
-    # KML drawing settings are not information about the area
+    # KML drawing settings are not information about the area; "Name" became the name column
     assert not {"tessellate", "extrude", "visibility", "drawOrder", "altitudeMode"} & set(gdf.columns)
+    assert not any("name" in c.lower() for c in gdf.columns if c != "name")
 
 
 def test_hand_written_kml_with_folders_and_multigeometry():
@@ -293,7 +294,7 @@ def test_rings_with_too_few_corners_are_left_out():
 def test_names_and_attribute_columns():
     props = {f"col{i:02d}": i for i in range(30)}
     features = [
-        feature(poly([RING]), **props, description="x" * 500),
+        feature(poly([RING]), **{"geometry": "a property called geometry", **props}, description="x" * 500),
         feature(poly([RING]), NAME="Upper"),
         feature(poly([RING]), title="Titled"),
         feature(poly([RING]), name=None, Name=""),
@@ -302,8 +303,11 @@ def test_names_and_attribute_columns():
     assert list(gdf["name"]) == ["Area 1", "Upper", "Titled", "Area 4"]
     attributes = [c for c in gdf.columns if c not in ("name", "geometry")]
     assert len(attributes) == 20
-    assert attributes[:3] == ["col00", "col01", "col02"]
+    assert attributes[1:4] == ["col00", "col01", "col02"]
     assert gdf["col05"].iloc[0] == "5" and gdf["col05"].iloc[1] == ""
+    assert "NAME" not in gdf.columns and "title" not in gdf.columns  # title is the 23rd key
+    assert attributes[0] == "geometry (property)"
+    assert gdf["geometry (property)"].iloc[0] == "a property called geometry"
     assert "Only the first 20 columns of information were kept." in gdf.attrs["notes"]
 
 
@@ -372,7 +376,7 @@ def test_too_many_vertices_geojson_rejected_before_building_shapes(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("no shapely geometry may be built")
 
-    monkeypatch.setattr(upload, "Polygon", boom)
+    monkeypatch.setattr(upload, "_make_polygon", boom)
     monkeypatch.setattr(upload, "MultiPolygon", boom)
     ring = [[131 + 0.5 * math.cos(t), 43 + 0.5 * math.sin(t)] for t in np.linspace(0, 2 * math.pi, 1001)]
     ring[-1] = ring[0]
@@ -461,6 +465,8 @@ def test_shapefile_with_garbage_prj(tmp_path):
     rejects(data, "garbage.zip", "system we cannot read")
     data = shapefile_zip(sample(3857), tmp_path, prj=b'PROJCS["nonsense",GEOGCS[')
     rejects(data, "garbage.zip", "system we cannot read")
+    for not_wkt in (b"EPSG:3857", b"+proj=merc +type=crs", b"+init=/etc/passwd"):
+        rejects(shapefile_zip(sample(3857), tmp_path, prj=not_wkt), "notwkt.zip", "system we cannot read")
 
 
 def test_shapefile_without_prj(tmp_path):
@@ -497,6 +503,18 @@ def test_zip_bomb_is_rejected_without_extraction(monkeypatch):
     start = time.perf_counter()
     rejects(data, "bomb.zip", "too big when unpacked")
     assert time.perf_counter() - start < 1.0
+
+
+def test_total_unpacked_size_is_capped_without_extraction(monkeypatch):
+    """52 MB that compresses only ~40:1 (under the ratio cap): the 50 MB total cap stops it."""
+    rng = np.random.default_rng(0)
+    block = np.zeros((26 * 1024, 1024), dtype=np.uint8)
+    block[:, :24] = rng.integers(0, 256, size=(26 * 1024, 24), dtype=np.uint8)
+    half = block.tobytes()
+    data = zip_bytes({"big.shp": half, "big.dbf": half, "big.shx": b""})
+    assert len(data) < MAX_UPLOAD_BYTES
+    _no_extraction(monkeypatch)
+    rejects(data, "big.zip", r"more than 50 MB")
 
 
 def test_high_compression_ratio_is_rejected_without_extraction(monkeypatch):
@@ -604,6 +622,7 @@ def test_kml_with_doctype_or_entities_is_refused():
     rejects(laughs, "laughs.kml", "DOCTYPE or ENTITY")
     xxe = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><kml>&e;</kml>'
     rejects(xxe, "xxe.kml", "DOCTYPE or ENTITY")
+    rejects(xxe.decode().encode("utf-16-le"), "xxe16.kml", "not saved as UTF-8")
 
 
 def test_not_bytes_is_a_user_error():
@@ -625,3 +644,50 @@ def test_bad_input_prints_nothing(capfd, tmp_path):
             read_user_layer(data, name)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+# --- outlines that would make GEOS slow ---------------------------------------------------------
+def _geojson_of(*polygons: Polygon) -> bytes:
+    return geojson_bytes([feature(json.loads(shapely.to_geojson(p))) for p in polygons])
+
+
+def test_badly_tangled_outline_is_refused_before_make_valid(monkeypatch):
+    """A random 1,000-corner outline crosses itself ~100,000 times: make_valid takes seconds."""
+    tangled = Polygon(np.random.default_rng(0).random((1000, 2)) + [131, 43])
+
+    def boom(*args, **kwargs):
+        raise AssertionError("make_valid must not run")
+
+    monkeypatch.setattr(upload.shapely, "make_valid", boom)
+    start = time.perf_counter()
+    rejects(_geojson_of(tangled), "tangled.geojson", "cross over themselves too many times")
+    assert time.perf_counter() - start < 10
+
+
+def test_zigzag_accordion_is_refused_before_is_valid(monkeypatch):
+    """A valid 50,000-corner zig-zag whose segments all overlap: GEOS is_valid takes ~1 minute."""
+    n = 50_000
+    xs = np.where(np.arange(n) % 2 == 0, 0.0, 1.0)
+    zigzag = np.column_stack([xs, xs + np.arange(n) * 1e-5])
+    ring = np.vstack([zigzag, [[1.5, zigzag[-1, 1] + 1], [1.5, -1], [0, -1]]]) + [131, 43]
+
+    def boom(*args, **kwargs):
+        raise AssertionError("no shape may be checked or repaired")
+
+    monkeypatch.setattr(upload, "_repair", boom)
+    start = time.perf_counter()
+    rejects(_geojson_of(Polygon(ring)), "accordion.geojson", "too complicated")
+    assert time.perf_counter() - start < 10
+
+
+def test_big_ordinary_outlines_are_accepted():
+    angles = np.linspace(0, 2 * np.pi, 150_000, endpoint=False)
+    circle = Polygon(np.column_stack([131 + np.cos(angles), 43 + 0.7 * np.sin(angles)]))
+    small = [Point(131 + (i % 40) * 0.02, 43 + (i // 40) * 0.02).buffer(0.03, quad_segs=8) for i in range(1200)]
+    gdf = read_user_layer(_geojson_of(circle, *small), "big.geojson")
+    assert len(gdf) == 1201 and gdf.attrs["repaired"] == 0
+    # a few hundred self-crossings are repaired
+    wobbly = Polygon(np.column_stack([131 + np.cos(angles[::100]), 43 + np.sin(angles[::100])])[
+        np.r_[0:500, 501, 500, 502:1500]])
+    gdf = read_user_layer(_geojson_of(wobbly), "wobbly.geojson")
+    assert gdf.attrs["repaired"] == 1

@@ -43,6 +43,20 @@ EXAMPLES = {
     "hostile_zips": 60,
 }
 FUZZ_EXAMPLES = sum(EXAMPLES.values())
+
+
+def _upload_temp_dirs() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("atlas-upload-*"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_tempdir(tmp_path_factory):
+    """Temp folders of this module go to a private place, so other processes' uploads cannot interfere."""
+    private = tmp_path_factory.mktemp("upload-fuzz-tmp")
+    previous, tempfile.tempdir = tempfile.tempdir, str(private)
+    yield private
+    tempfile.tempdir = previous
+
 RUN_COUNTS: Counter[str] = Counter()
 OUTCOMES: Counter[tuple[str, str]] = Counter()
 
@@ -428,8 +442,7 @@ def test_hostile_zips(data):
 
 def test_zz_fuzz_summary():
     """Print what ran (visible with -s); no temporary directory may be left behind."""
-    leftovers = list(Path(tempfile.gettempdir()).glob("atlas-upload-*"))
-    assert leftovers == []
+    assert _upload_temp_dirs() == set()
     total = sum(RUN_COUNTS.values())
     lines = [f"fuzz examples run: {total} (asked for {FUZZ_EXAMPLES})"]
     for name in EXAMPLES:
