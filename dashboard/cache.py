@@ -12,6 +12,7 @@ import shapely
 import streamlit as st
 
 from dashboard.core import stats
+from dashboard.core.maps import layer_collection
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
 from dashboard.core.story import StoryStep, load_story
@@ -77,3 +78,19 @@ def _pack_zip(folder: str, lang: str) -> bytes:
 def offline_pack(lang: str) -> bytes:
     """The static offline pack as a zip (built on first request, then shared)."""
     return _pack_zip(str(data_dir()), lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _display(folder: str, layer_id: str, feature_ids: tuple[str, ...] | None, lang: str, popups: bool,
+             compact: bool) -> dict:
+    layer = _atlas_for(folder).layers[layer_id]
+    return layer_collection(layer, feature_ids, lang, popups, compact)
+
+
+def display_collection(layer_id: str, feature_ids: tuple[str, ...] | None, lang: str, popups: bool,
+                       compact: bool) -> dict:
+    """A layer's display GeoJSON (escaped tooltip/popup HTML, bbox), built once per language and shared.
+
+    Shared and read-only: folium only reads it (our features carry ``properties.id``).
+    """
+    return _display(str(data_dir()), layer_id, feature_ids, lang, popups, compact)

@@ -1,14 +1,18 @@
 """Folium map builders (pure: no streamlit). Every string from data is escaped before it reaches HTML."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
 import folium
 import shapely.geometry
+from branca.element import Element
+from folium.elements import ElementAddToElement
+from folium.features import GeoJsonStyleMapper
 from folium.plugins import DualMap
+from folium.utilities import JsCode, get_obj_in_upper_tree
 
 from dashboard.core.assets import use_local_assets
 from dashboard.core.catalog import LayerSpec, LayerStyle
@@ -35,6 +39,10 @@ PANES = {"basemap": 250, "online_tiles": 300, "context": 380, "protected": 450, 
 SEA_COLOR = "#cfe3f1"
 
 
+# (layer id, feature ids or None for all, lang, popups, compact) -> display collection
+CollectionProvider = Callable[[str, "tuple[str, ...] | None", str, bool, bool], dict]
+
+
 @dataclass(frozen=True)
 class MapOptions:
     """What a map shows: language, optional layers switched on, online tiles, where assets live."""
@@ -47,6 +55,8 @@ class MapOptions:
     popups: bool = True
     compact_popups: bool = False  # Explore: a short popup; the details panel has the full record
     height: int = 520
+    # Optional provider of display collections (the app passes a cached one); see layer_collection().
+    collections: CollectionProvider | None = field(default=None, compare=False)
 
 
 # --- text shown for a feature ------------------------------------------------------------------
@@ -124,16 +134,80 @@ def clicked_feature_id(tooltip_text: str | None, known_ids: Iterable[str]) -> st
 
 def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup: bool = True,
                        compact: bool = False) -> dict[str, Any]:
-    """A FeatureCollection carrying only the id and the escaped tooltip/popup HTML (small payload)."""
+    """A FeatureCollection carrying only the id and the escaped tooltip/popup HTML (small payload).
+
+    It also carries the standard GeoJSON ``bbox``, so map bounds need no walk over every coordinate.
+    """
     out = []
+    bounds = []
     for feature in features:
         props = feature["properties"]
-        km2 = area_km2(feature_geometry(feature)) if feature["geometry"]["type"] != "Point" else None
+        geom = feature_geometry(feature)
+        bounds.append(geom.bounds)
+        km2 = area_km2(geom) if feature["geometry"]["type"] != "Point" else None
         display = {"id": props["id"], "_tooltip": tooltip_html(props, lang)}
         if with_popup:
             display["_popup"] = popup_html(props, lang, km2, compact)
         out.append({"type": "Feature", "properties": display, "geometry": feature["geometry"]})
-    return {"type": "FeatureCollection", "features": out}
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": out}
+    if bounds:
+        collection["bbox"] = [min(b[0] for b in bounds), min(b[1] for b in bounds),
+                              max(b[2] for b in bounds), max(b[3] for b in bounds)]
+    return collection
+
+
+class _LiteralScript(Element):
+    """Already-rendered script text. (branca would compile it as a Jinja template: slow for big GeoJSON.)"""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class BoundedGeoJson(folium.GeoJson):
+    """folium.GeoJson made cheap to render again and again, as st_folium does on every rerun.
+
+    - Bounds come from the collection's ``bbox``: folium would walk every coordinate in Python.
+    - The rendered script is kept as literal text: branca would compile it as a template.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        if (self.style or self.highlight) and self.data["features"]:
+            mapper = GeoJsonStyleMapper(self.data, self.feature_identifier, self)
+            if self.style:
+                self.style_map = mapper.get_style_map(self.style_function)
+            if self.highlight:
+                self.highlight_map = mapper.get_highlight_map(self.highlight_function)
+        if self.show:  # as folium.map.Layer.render (folium 0.20; a test compares the two outputs)
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_LiteralScript(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        bbox = self.data.get("bbox") if isinstance(self.data, dict) else None
+        if bbox and len(bbox) == 4:
+            west, south, east, north = bbox
+            return [[south, west], [north, east]]
+        return super()._get_self_bounds()
+
+
+def layer_collection(layer: Layer, feature_ids: tuple[str, ...] | None, lang: str, popups: bool, compact: bool,
+                     provider: CollectionProvider | None = None) -> dict[str, Any]:
+    """The display collection of a layer (or of some of its features), from ``provider`` when given."""
+    if provider is not None:
+        return provider(layer.spec.id, feature_ids, lang, popups, compact)
+    features = layer.geojson["features"]
+    if feature_ids is not None:
+        features = [f for f in features if f["properties"]["id"] in feature_ids]
+    return display_collection(features, lang, popups, compact)
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -155,7 +229,7 @@ def _geojson(data: dict[str, Any], name: str, style: LayerStyle, pane: str | Non
     kwargs: dict[str, Any] = {}
     if pane:
         kwargs["pane"] = pane
-    layer = folium.GeoJson(
+    layer = BoundedGeoJson(
         data, name=name, style_function=_style(style, overrides),
         highlight_function=(lambda f: {"weight": style.weight + 2, "fillOpacity": min(1.0, style.fill_opacity + 0.15)})
         if highlight and interactive else None,
@@ -174,16 +248,17 @@ def _add_panes(fmap: folium.Map) -> None:
 
 def _add_style(fmap: folium.Map) -> None:
     css = (f"<style>.leaflet-container{{background:{SEA_COLOR} !important;font-family:sans-serif}}"
-           ".atlas-place{font:600 12px/1.1 sans-serif;color:#222;white-space:nowrap;"
+           ".leaflet-tooltip.atlas-place{font:600 12px/1.1 sans-serif;color:#222;white-space:nowrap;"
+           "background:none;border:none;box-shadow:none;padding:0 2px;"
            "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
-           ".atlas-place.minor{font-weight:400;font-size:11px;color:#333}"
+           ".leaflet-tooltip.atlas-place::before{display:none}"
            ".leaflet-tooltip{font-size:14px}</style>")
     fmap.get_root().header.add_child(folium.Element(css))
 
 
 def _basemap(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
     for layer in atlas.layers_with_role("basemap"):
-        data = display_collection(layer.geojson["features"], opts.lang, with_popup=False)
+        data = layer_collection(layer, None, opts.lang, False, False, opts.collections)
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang), control=False)
         _geojson(data, layer.spec.id, layer.spec.style, "basemap", interactive=False).add_to(group)
         group.add_to(fmap)
@@ -201,7 +276,8 @@ def _context_outline(fmap: folium.Map, layer: Layer, opts: MapOptions) -> None:
     feature = layer.feature(spec.context_feature or "")
     if feature is None or spec.context_style is None:
         return
-    data = display_collection([feature], opts.lang, opts.popups, opts.compact_popups)
+    data = layer_collection(layer, (feature["properties"]["id"],), opts.lang, opts.popups, opts.compact_popups,
+                            opts.collections)
     name = t("legend.historical_outline", opts.lang)
     group = folium.FeatureGroup(name=name, show=True)
     outline = spec.context_style
@@ -212,7 +288,7 @@ def _context_outline(fmap: folium.Map, layer: Layer, opts: MapOptions) -> None:
         pattern = folium.plugins.StripePattern(angle=-45, weight=1.2, space_weight=6, color=outline.color,
                                                opacity=0.55, space_opacity=0.0)
         pattern.add_to(fmap)
-        hatch = folium.GeoJson(data, name=name + " hatch", interactive=False, pane="context",
+        hatch = BoundedGeoJson(data, name=name + " hatch", interactive=False, pane="context",
                                style_function=lambda f: {"fillPattern": pattern, "fillOpacity": 1.0, "weight": 0,
                                                          "stroke": False})
         hatch.add_to(group)
@@ -224,7 +300,7 @@ def _protected_areas(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
         if layer.spec.id not in opts.layers:
             continue
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
-        data = display_collection(layer.geojson["features"], opts.lang, opts.popups, opts.compact_popups)
+        data = layer_collection(layer, None, opts.lang, opts.popups, opts.compact_popups, opts.collections)
         _geojson(data, layer.spec.id, layer.spec.style, "protected", layer.spec.feature_styles).add_to(group)
         group.add_to(fmap)
 
@@ -236,8 +312,8 @@ def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
             continue
         style = layer.spec.style
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang))
-        folium.GeoJson(
-            display_collection(layer.geojson["features"], opts.lang, opts.popups, opts.compact_popups),
+        BoundedGeoJson(
+            layer_collection(layer, None, opts.lang, opts.popups, opts.compact_popups, opts.collections),
             name=layer.spec.id,
             pane="points",
             marker=folium.CircleMarker(radius=style.radius, color=style.color, fill=True, fill_color=style.fill_color,
@@ -249,19 +325,27 @@ def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
 
 
 def _place_labels(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
+    """Major place names as one GeoJSON layer: a dot each, with the name as a permanent tooltip label."""
     places = atlas.tables.get("places")
     if places is None or not opts.labels:
         return
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
+                 "properties": {"id": row.id, "_label": escape(localized(row._asdict(), "name", opts.lang))}}
+                for row in places.itertuples() if row.label == "major"]
+    if not features:
+        return
+    lons = [f["geometry"]["coordinates"][0] for f in features]
+    lats = [f["geometry"]["coordinates"][1] for f in features]
+    data = {"type": "FeatureCollection", "features": features, "bbox": [min(lons), min(lats), max(lons), max(lats)]}
     group = folium.FeatureGroup(name=t("layers.places", opts.lang), show=True)
-    for row in places.itertuples():
-        if row.label != "major":
-            continue
-        name = localized(row._asdict(), "name", opts.lang)
-        html = (f'<div class="atlas-place"><span style="display:inline-block;width:5px;height:5px;'
-                f'background:#222;border-radius:50%;margin-right:3px"></span>{escape(name)}</div>')
-        folium.Marker(location=(row.lat, row.lon), icon=folium.DivIcon(html=html, icon_size=(150, 16),
-                                                                         icon_anchor=(3, 8)),
-                      interactive=False).add_to(group)
+    BoundedGeoJson(
+        data, name="places", pane="points",
+        marker=folium.CircleMarker(radius=2.5, color="#222222", weight=1, fill=True, fill_color="#222222",
+                                   fill_opacity=1.0, interactive=False),
+        # one permanent label per place (a GeoJsonTooltip would open only one); _label is escaped already
+        on_each_feature=JsCode("function (feature, layer) { layer.bindTooltip(feature.properties._label, "
+                               "{permanent: true, direction: 'right', offset: [3, 0], className: 'atlas-place'}); }"),
+    ).add_to(group)
     group.add_to(fmap)
 
 
@@ -298,8 +382,8 @@ def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False,
     return fmap
 
 
-def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True,
-                    compact: bool = False) -> folium.FeatureGroup:
+def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True, compact: bool = False,
+                    collections: CollectionProvider | None = None) -> folium.FeatureGroup:
     """The range of one era, as a feature group that st_folium can swap without redrawing the map."""
     layer = atlas.range_layer()
     group = folium.FeatureGroup(name=t("layers.range", lang))
@@ -307,7 +391,7 @@ def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True,
         return group
     feature = layer.feature(era_id)
     if feature is not None:
-        data = display_collection([feature], lang, popups, compact)
+        data = layer_collection(layer, (era_id,), lang, popups, compact, collections)
         _geojson(data, f"era_{era_id}", layer.spec.style, None).add_to(group)
     return group
 
@@ -315,7 +399,8 @@ def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True,
 def build_explore_map(atlas: Atlas, era_id: str, opts: MapOptions, with_legend: bool = True) -> folium.Map:
     """Base map plus the era's range in one self-contained map (exports and tests)."""
     return build_base_map(atlas, opts, with_legend=with_legend,
-                          extra_groups=[build_era_group(atlas, era_id, opts.lang)])
+                          extra_groups=[build_era_group(atlas, era_id, opts.lang, opts.popups, opts.compact_popups,
+                                                        opts.collections)])
 
 
 def legend_entries(atlas: Atlas, opts: MapOptions, era_label: str | None = None) -> list[LegendEntry]:
@@ -357,7 +442,7 @@ def build_compare_map(atlas: Atlas, left_era: str, right_era: str, opts: MapOpti
             _context_outline(side, range_layer, opts)
         _protected_areas(side, atlas, opts)
         _place_labels(side, atlas, opts)
-        build_era_group(atlas, era_id, opts.lang).add_to(side)
+        build_era_group(atlas, era_id, opts.lang, opts.popups, opts.compact_popups, opts.collections).add_to(side)
     _add_style(dual.m1)
     use_local_assets(dual, opts.asset_base)
     return dual

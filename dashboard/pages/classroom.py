@@ -57,9 +57,10 @@ with story_tab:
             with st.expander(t("facts.sources", lang)):
                 st.markdown(citations_markdown(step.source_ids, atlas.table("sources"), lang), unsafe_allow_html=True)
         with map_column:
-            options = maps.MapOptions(lang=lang, layers=frozenset(step.layers))
+            options = maps.MapOptions(lang=lang, layers=frozenset(step.layers), collections=cache.display_collection)
             st_folium(maps.build_base_map(atlas, options), key="story_map", height=430 if not presenter else 500,
-                      use_container_width=True, feature_group_to_add=maps.build_era_group(atlas, step.era, lang),
+                      use_container_width=True, feature_group_to_add=maps.build_era_group(atlas, step.era, lang,
+                                                                               collections=cache.display_collection),
                       center=step.center, zoom=step.zoom, returned_objects=[])
         population = atlas.table("population")
         if len(population) and step.highlight:

@@ -33,7 +33,8 @@ def show_comparison() -> None:
     right = pick[1].selectbox(t("compare.right", lang), era_ids, format_func=era_labels.get, key=RIGHT,
                               persist_state="session")
 
-    options = maps.MapOptions(lang=lang, layers=frozenset(st.session_state.get(state.LAYERS, [])))
+    options = maps.MapOptions(lang=lang, layers=frozenset(st.session_state.get(state.LAYERS, [])),
+                          collections=cache.display_collection)
     dual = maps.build_compare_map(atlas, left, right, options)
     st_folium(dual, key=f"compare_{left}_{right}_{lang}", height=430, use_container_width=True, returned_objects=[])
     st.markdown(legend_html(t("legend.title", lang), maps.legend_entries(atlas, options), t("legend.note", lang),

@@ -50,11 +50,11 @@ with st.sidebar:
                            help=t("explore.online_tiles_help", lang))
 
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles),
-                           compact_popups=True)
+                           compact_popups=True, collections=cache.display_collection)
 base_map = maps.build_base_map(atlas, options)
 maps.add_draw_tool(base_map, options.asset_base)
 uploaded, upload_error = user_area.uploaded_frame()
-groups = [maps.build_era_group(atlas, era, lang, compact=True)] if era else []
+groups = [maps.build_era_group(atlas, era, lang, compact=True, collections=cache.display_collection)] if era else []
 if uploaded is not None:
     groups.append(maps.build_user_group(uploaded, lang))
 summary = cache.era_summary()

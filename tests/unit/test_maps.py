@@ -5,6 +5,7 @@ import copy
 import json
 import re
 
+import folium
 import pytest
 
 from dashboard.core import maps
@@ -113,3 +114,19 @@ def test_compact_popup_keeps_only_key_facts(atlas: Atlas) -> None:
     full = maps.popup_html(feature["properties"], "en", 1095.0)
     short = maps.popup_html(feature["properties"], "en", 1095.0, compact=True)
     assert "Published area" in short and "Sources" not in short and len(short) < len(full)
+
+
+def test_bounded_geojson_renders_like_folium_geojson(atlas: Atlas) -> None:
+    data = maps.display_collection(atlas.layers["protected_areas_china"].geojson["features"], "en")
+    outputs = []
+    for cls in (folium.GeoJson, maps.BoundedGeoJson):
+        fmap = folium.Map(tiles=None)
+        layer = cls(data, style_function=lambda f: {"color": "#000"},
+                    tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False))
+        layer._id = "fixed"  # same variable names in both outputs
+        layer.add_to(fmap)
+        fmap._id = "fixed"
+        html = fmap.get_root().render()
+        outputs.append(re.sub(r"_[0-9a-f]{32}", "_ID", html))
+        assert layer.get_bounds() == [[data["bbox"][1], data["bbox"][0]], [data["bbox"][3], data["bbox"][2]]]
+    assert outputs[0] == outputs[1]
