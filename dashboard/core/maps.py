@@ -1,6 +1,7 @@
 """Folium map builders (pure: no streamlit). Every string from data is escaped before it reaches HTML."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape
@@ -156,12 +157,19 @@ def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup
     return collection
 
 
+_LITERAL_EXPRESSION = re.compile(r"\{\{\s*'([A-Za-z0-9_]+)'\s*\}\}")
+
+
 class _LiteralScript(Element):
-    """Already-rendered script text. (branca would compile it as a Jinja template: slow for big GeoJSON.)"""
+    """Already-rendered script text. (branca would compile it as a Jinja template: slow for big GeoJSON.)
+
+    folium's style maps leave references to other elements as ``{{'stripe_pattern_…'}}`` for that
+    second template pass to resolve; those string-literal expressions are resolved here the same way.
+    """
 
     def __init__(self, text: str) -> None:
         super().__init__()
-        self._text = text
+        self._text = _LITERAL_EXPRESSION.sub(r"\1", text) if "{{" in text else text
 
     def render(self, **kwargs: Any) -> str:
         return self._text
@@ -318,6 +326,7 @@ def _points(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
             pane="points",
             marker=folium.CircleMarker(radius=style.radius, color=style.color, fill=True, fill_color=style.fill_color,
                                        fill_opacity=style.fill_opacity, weight=style.weight),
+            on_each_feature=JsCode("function (feature, layer) { layer.options.pane = 'points'; }"),
             tooltip=folium.GeoJsonTooltip(fields=["_tooltip"], labels=False),
             popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=340) if opts.popups else None,
         ).add_to(group)
@@ -341,10 +350,13 @@ def _place_labels(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
     BoundedGeoJson(
         data, name="places", pane="points",
         marker=folium.CircleMarker(radius=2.5, color="#222222", weight=1, fill=True, fill_color="#222222",
-                                   fill_opacity=1.0, interactive=False),
-        # one permanent label per place (a GeoJsonTooltip would open only one); _label is escaped already
-        on_each_feature=JsCode("function (feature, layer) { layer.bindTooltip(feature.properties._label, "
-                               "{permanent: true, direction: 'right', offset: [3, 0], className: 'atlas-place'}); }"),
+                                   fill_opacity=1.0),
+        # one permanent label per place (a GeoJsonTooltip would open only one); _label is escaped already.
+        # folium drops `pane` from point-marker options, so it is set here, before Leaflet adds the dot.
+        on_each_feature=JsCode("function (feature, layer) { layer.options.pane = 'points';"
+                               " layer.options.interactive = false;"
+                               " layer.bindTooltip(feature.properties._label, {permanent: true, direction: 'right',"
+                               " offset: [3, 0], className: 'atlas-place'}); }"),
     ).add_to(group)
     group.add_to(fmap)
 

@@ -40,10 +40,10 @@ def test_hostile_upload_opens_no_dialog_and_shows_its_name_literally(offline_pag
     wait_for_app(page, timeout=60_000)
     expect(page.get_by_text(t("user.size", "en", source=t("user.uploaded", "en")))).to_be_visible(timeout=30_000)
     frame = map_frame(page)
-    user_shape = frame.locator(".leaflet-points-pane svg path").first
+    user_shape = frame.locator(".leaflet-points-pane svg path.leaflet-interactive").first  # dots of labels are inert
     expect(user_shape).to_be_attached(timeout=30_000)
     user_shape.hover(force=True)
-    tooltip = frame.locator(".leaflet-tooltip").first
+    tooltip = frame.locator(".leaflet-tooltip:not(.atlas-place)").first  # place names are permanent tooltips
     expect(tooltip).to_have_text(HOSTILE, timeout=10_000)  # shown as text, not parsed as HTML
     assert frame.locator(".leaflet-tooltip img").count() == 0
     page.wait_for_timeout(1000)

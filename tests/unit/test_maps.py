@@ -130,3 +130,17 @@ def test_bounded_geojson_renders_like_folium_geojson(atlas: Atlas) -> None:
         outputs.append(re.sub(r"_[0-9a-f]{32}", "_ID", html))
         assert layer.get_bounds() == [[data["bbox"][1], data["bbox"][0]], [data["bbox"][3], data["bbox"][2]]]
     assert outputs[0] == outputs[1]
+
+
+def test_hatch_pattern_reference_is_resolved_in_saved_html(atlas: Atlas) -> None:
+    html = render(maps.build_explore_map(atlas, "range_present", maps.MapOptions()))
+    assert "{{" not in html  # folium's second-pass placeholders are all resolved
+    assert re.search(r'"fillPattern": stripe_pattern_[0-9a-f]{32}', html)
+
+
+def test_only_the_era_is_in_leaflets_default_pane(atlas: Atlas) -> None:
+    everything = frozenset(layer.spec.id for layer in atlas.layers.values() if layer.spec.role in ("protected_area", "points"))
+    compact = re.sub(r"\s+", "", render(maps.build_base_map(atlas, maps.MapOptions(layers=everything))))
+    point_layers = compact.count("newL.CircleMarker(latlng,opts)")
+    assert point_layers == 2  # place labels and records
+    assert compact.count("layer.options.pane='points';") == point_layers
