@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from dashboard.core import stats
+from dashboard.core import charts, stats
 from dashboard.core.maps import layer_collection
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
@@ -94,3 +94,19 @@ def display_collection(layer_id: str, feature_ids: tuple[str, ...] | None, lang:
     Shared and read-only: folium only reads it (our features carry ``properties.id``).
     """
     return _display(str(data_dir()), layer_id, feature_ids, lang, popups, compact)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _population_spec(folder: str, units: tuple[str, ...], regions: tuple[str, ...], lang: str,
+                     highlight: tuple[int, int] | None, height: int) -> dict:
+    current = _atlas_for(folder)
+    population, events = current.table("population"), current.table("events")
+    shown = population[population["unit"].isin(units) & population["region"].isin(regions)]
+    return charts.population_timeline(shown, events, lang, highlight=highlight, height=height).to_dict()
+
+
+def population_spec(units: list[str], regions: list[str], lang: str, highlight: tuple[int, int] | None = None,
+                    height: int = 380) -> dict:
+    """The population timeline as a Vega-Lite spec, built and validated once per filter choice."""
+    return _population_spec(str(data_dir()), tuple(units), tuple(regions), lang,
+                            tuple(highlight) if highlight else None, height)

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import cache
-from dashboard.core import charts, maps
+from dashboard.core import maps
 from dashboard.core.i18n import t
 from dashboard.core.tables import split_ids
 from dashboard.ui import common, state
@@ -64,8 +64,9 @@ with story_tab:
                       center=step.center, zoom=step.zoom, returned_objects=[])
         population = atlas.table("population")
         if len(population) and step.highlight:
-            st.altair_chart(charts.population_timeline(population, atlas.table("events"), lang,
-                                                       highlight=step.highlight, height=230), width="stretch")
+            st.vega_lite_chart(cache.population_spec(sorted(set(population["unit"])),
+                                                     sorted(set(population["region"])), lang, step.highlight,
+                                                     height=230), width="stretch")
 
 with quiz_tab:
     myths = atlas.table("myths")

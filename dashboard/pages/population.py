@@ -42,7 +42,7 @@ def show_population() -> None:
     if shown.empty:
         st.warning(t("population.nothing_selected", lang))
     else:
-        st.altair_chart(charts.population_timeline(shown, events, lang, highlight=highlight), width="stretch")
+        st.vega_lite_chart(cache.population_spec(chosen_units, chosen_regions, lang, highlight), width="stretch")
 
     latest = {}
     for region in ("russia", "china", "global"):

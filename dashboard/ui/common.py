@@ -71,7 +71,9 @@ def finish_page(page: str) -> None:
         st.divider()
         origin = urlsplit(st.context.url or "http://localhost:8501/")
         st.caption(t("sidebar.link", lang))
-        st.code(f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}", language=None, wrap_lines=True)
+        # plain inline code: st.code would load a syntax highlighter in every browser on every page
+        link = f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}".replace("`", "")
+        st.markdown(f"`{link}`")
     if st.session_state.get(state.PRESENTER):
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
                   on_click=lambda: st.session_state.update({state.PRESENTER: False}))
