@@ -11,12 +11,15 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from dashboard.core import charts, stats
+from streamlit_folium import generate_js_hash
+
+from dashboard.core import charts, maps, stats
 from dashboard.core.maps import layer_collection
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
 from dashboard.core.story import StoryStep, load_story
 from dashboard.core.validation import Problem
+from dashboard.ui.fast_map import RenderedGroup, RenderedMap, render_group, render_map
 
 
 @st.cache_resource(show_spinner=False)
@@ -110,3 +113,34 @@ def population_spec(units: list[str], regions: list[str], lang: str, highlight: 
     """The population timeline as a Vega-Lite spec, built and validated once per filter choice."""
     return _population_spec(str(data_dir()), tuple(units), tuple(regions), lang,
                             tuple(highlight) if highlight else None, height)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _explore_base(folder: str, lang: str, layers: tuple[str, ...], tiles: tuple[str, ...]) -> RenderedMap:
+    options = maps.MapOptions(lang=lang, layers=frozenset(layers), online_tiles=tiles, compact_popups=True,
+                              collections=display_collection)
+    fmap = maps.build_base_map(_atlas_for(folder), options)
+    maps.add_draw_tool(fmap, options.asset_base)
+    return render_map(fmap)
+
+
+def explore_base_map(lang: str, layers: list[str], tiles: list[str]) -> RenderedMap:
+    """The Explore base map (with the draw tool), rendered once per language, layers and tiles."""
+    return _explore_base(str(data_dir()), lang, tuple(sorted(layers)), tuple(tiles))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _era_group(folder: str, era_id: str, lang: str) -> RenderedGroup:
+    group = maps.build_era_group(_atlas_for(folder), era_id, lang, compact=True, collections=display_collection)
+    return render_group(group, idx=0)
+
+
+def explore_era_group(era_id: str, lang: str) -> RenderedGroup:
+    """An era's range for the Explore map (first feature group), rendered once per era and language."""
+    return _era_group(str(data_dir()), era_id, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def map_component_key(script: str, key: str) -> str:
+    """st_folium's component key for a map script (a hash of ~300 kB, so worth keeping)."""
+    return generate_js_hash(script, key, False)

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import cache
 from dashboard.core import maps
 from dashboard.core.i18n import localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, state, user_area
+from dashboard.ui import common, fast_map, state, user_area
 from dashboard.ui.details import show_feature_details
 
 SELECTED = "selected_feature"
@@ -49,22 +48,20 @@ with st.sidebar:
                            placeholder=t("common.choose", lang),
                            help=t("explore.online_tiles_help", lang))
 
-options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles),
-                           compact_popups=True, collections=cache.display_collection)
-base_map = maps.build_base_map(atlas, options)
-maps.add_draw_tool(base_map, options.asset_base)
+options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles), compact_popups=True)
+base = cache.explore_base_map(lang, chosen, tiles)  # rendered once, shared by every session
 uploaded, upload_error = user_area.uploaded_frame()
-groups = [maps.build_era_group(atlas, era, lang, compact=True, collections=cache.display_collection)] if era else []
+groups = [cache.explore_era_group(era, lang)] if era else []
 if uploaded is not None:
-    groups.append(maps.build_user_group(uploaded, lang))
+    groups.append(fast_map.render_group(maps.build_user_group(uploaded, lang), idx=len(groups)))
 summary = cache.era_summary()
 row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
 
 map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
 with map_column:
-    result = st_folium(base_map, key="explore_map", height=470 if presenter else 480, use_container_width=True,
-                       feature_group_to_add=groups or None,
-                       returned_objects=["last_object_clicked_tooltip", "all_drawings"])
+    result = fast_map.show(base, groups, key="explore_map", height=470 if presenter else 480,
+                           returned_objects=["last_object_clicked_tooltip", "all_drawings"],
+                           hash_key=cache.map_component_key)
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked
