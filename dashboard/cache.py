@@ -108,6 +108,18 @@ def _population_spec(folder: str, units: tuple[str, ...], regions: tuple[str, ..
     return charts.population_timeline(shown, events, lang, highlight=highlight, height=height).to_dict()
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _population_table(folder: str, units: tuple[str, ...], regions: tuple[str, ...], lang: str) -> pd.DataFrame:
+    population = _atlas_for(folder).table("population")
+    return charts.population_table(population[population["unit"].isin(units) & population["region"].isin(regions)],
+                                   lang)
+
+
+def population_table(units: list[str], regions: list[str], lang: str) -> pd.DataFrame:
+    """The chosen estimates as a readable table, built once per filter choice and language."""
+    return _population_table(str(data_dir()), tuple(units), tuple(regions), lang)
+
+
 def population_spec(units: list[str], regions: list[str], lang: str, highlight: tuple[int, int] | None = None,
                     height: int = 380) -> dict:
     """The population timeline as a Vega-Lite spec, built and validated once per filter choice."""

@@ -39,6 +39,16 @@ def population_frame(population: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame
 
 
+def population_table(population: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The estimates as a readable table (the chart's data, for screen readers and everyone)."""
+    frame = population_frame(population, lang) if len(population) else population
+    columns = {"chart.period": "period", "chart.region": "region_label", "chart.scope": "scope", "chart.low": "low",
+               "chart.estimate": "point", "chart.high": "high", "chart.unit": "unit_label",
+               "chart.method": "method_label", "chart.sources": "sources", "chart.confidence": "confidence",
+               "chart.note": "note"}
+    return pd.DataFrame({t(key, lang): frame.get(field, []) for key, field in columns.items()})
+
+
 def _tooltip(lang: str) -> list[alt.Tooltip]:
     return [
         alt.Tooltip("period:N", title=t("chart.period", lang)),

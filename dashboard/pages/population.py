@@ -1,11 +1,9 @@
 """Population: every published estimate over time, by region, never adding Russia and China together."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import cache
-from dashboard.core import charts
 from dashboard.core.i18n import number, t
 from dashboard.core.tables import UNITS
 from dashboard.ui import common, state
@@ -56,17 +54,8 @@ def show_population() -> None:
              for r, (y, v, u) in latest.items()]
     sentence = t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),
                  last=int(population["period_end"].max())) + " " + "; ".join(parts) + "."
-    frame = charts.population_frame(shown, lang) if len(shown) else shown
-    table = pd.DataFrame({
-        t("chart.period", lang): frame.get("period", []), t("chart.region", lang): frame.get("region_label", []),
-        t("chart.scope", lang): frame.get("scope", []), t("chart.low", lang): frame.get("low", []),
-        t("chart.estimate", lang): frame.get("point", []), t("chart.high", lang): frame.get("high", []),
-        t("chart.unit", lang): frame.get("unit_label", []), t("chart.method", lang): frame.get("method_label", []),
-        t("chart.sources", lang): frame.get("sources", []), t("chart.confidence", lang): frame.get("confidence", []),
-        t("chart.note", lang): frame.get("note", []),
-    })
-    common.summary_and_table(sentence, table, lang, "population")
-    st.download_button(t("population.download", lang), population.to_csv(index=False).encode("utf-8"),
+    common.summary_and_table(sentence, cache.population_table(chosen_units, chosen_regions, lang), lang, "population")
+    st.download_button(t("population.download", lang), data=lambda: population.to_csv(index=False).encode("utf-8"),
                        file_name="population.csv", mime="text/csv", icon=":material/download:")
     st.caption(t("population.method_note", lang))
 
