@@ -151,3 +151,24 @@ def test_clicking_a_park_fills_the_details_panel(offline_page, app_url: str) -> 
     expect(page.get_by_text("wiki_llnp").first).to_be_visible()
     expect(page.get_by_text("Land of the Leopard National Park", exact=True).first).to_be_visible()
     save_screenshot(page, "details_panel_llnp", full_page=False)
+
+
+def test_online_tiles_that_cannot_load_leave_the_map_usable(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=explore")
+    page = offline_page.page
+    expect(map_frame(page).locator(ERA_PATH).first).to_be_attached(timeout=30_000)
+    before = map_frame(page).locator(ANY_PATH).count()
+    page.get_by_role("combobox", name=t("explore.online_tiles", "en")).click()
+    page.get_by_role("option", name=t("tiles.streets", "en")).click()
+    page.keyboard.press("Escape")
+    wait_for_app(page, timeout=60_000)
+    frame = map_frame(page)
+    expect(frame.locator(".leaflet-online_tiles-pane img").first).to_be_attached(timeout=30_000)
+    page.wait_for_timeout(1500)
+    # the tile requests were attempted (and blocked: no internet here), nothing else left localhost
+    assert offline_page.external_requests
+    assert all("tile.openstreetmap.org" in url for url in offline_page.external_requests)
+    # and the offline map is still fully drawn under the missing tiles
+    assert frame.locator(ANY_PATH).count() >= before > 30
+    assert frame.locator(ERA_PATH).count() >= 1
+    save_screenshot(page, "online_tiles_unreachable", full_page=False)
