@@ -156,3 +156,16 @@ def explore_era_group(era_id: str, lang: str) -> RenderedGroup:
 def map_component_key(script: str, key: str) -> str:
     """st_folium's component key for a map script (a hash of ~300 kB, so worth keeping)."""
     return generate_js_hash(script, key, False)
+
+
+@st.cache_resource(show_spinner=False)
+def _feature_areas(folder: str) -> dict[str, float]:
+    current = _atlas_for(folder)
+    return {f["properties"]["id"]: stats.area_km2(stats.feature_geometry(f))
+            for layer in current.layers.values() if layer.spec.role in ("range", "protected_area")
+            for f in layer.geojson["features"]}
+
+
+def feature_areas() -> dict[str, float]:
+    """Drawn area (km², equal-area) of every range era and protected area, computed once."""
+    return _feature_areas(str(data_dir()))

@@ -9,7 +9,6 @@ import streamlit as st
 from dashboard import cache
 from dashboard.core.i18n import localized, t
 from dashboard.core.paths import data_dir
-from dashboard.core.stats import area_km2, feature_geometry
 from dashboard.core.tables import split_ids
 from dashboard.core.validation import CONFIDENCE_LEVELS
 from dashboard.ui import common, state
@@ -28,12 +27,13 @@ st.table(pd.DataFrame({t("sources.label", lang): list(CONFIDENCE_LEVELS),
 st.subheader(t("sources.layers", lang), anchor=False)
 st.markdown(t("sources.layers_intro", lang))
 ROLE_ORDER = {"range": 0, "protected_area": 1, "points": 2, "basemap": 3}
+areas = cache.feature_areas()
 rows = []
 for layer in sorted(atlas.layers.values(), key=lambda item: ROLE_ORDER.get(item.spec.role, 9)):
     for feature in layer.geojson["features"]:
         props = feature["properties"]
         published = props.get("official_area_km2", props.get("published_area_km2"))
-        drawn = area_km2(feature_geometry(feature)) if layer.spec.role in ("range", "protected_area") else None
+        drawn = areas.get(props["id"])
         rows.append({t("sources.layer", lang): layer.spec.title_in(lang),
                      t("sources.feature", lang): localized(props, "name", lang), "id": props["id"],
                      t("explore.col_drawn", lang): round(drawn) if drawn is not None else None,
