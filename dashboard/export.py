@@ -40,7 +40,7 @@ import folium
 import pandas as pd
 
 from dashboard.core.assets import VENDOR_DIR
-from dashboard.core.charts import population_frame, population_timeline
+from dashboard.core.charts import population_table, population_timeline
 from dashboard.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, number, t
 from dashboard.core.legend import legend_html
 from dashboard.core.loaders import Atlas, load_atlas
@@ -298,19 +298,16 @@ def _compare_map_html(atlas: Atlas, pair: tuple[_Era, _Era], eras: list[_Era], l
 # --- population --------------------------------------------------------------------------------
 
 def _population_table(population: pd.DataFrame, lang: str) -> str:
-    frame = population_frame(population, lang)
-    headers = [t("chart.period", lang), t("chart.region", lang), t("chart.scope", lang), t("chart.low", lang),
-               t("chart.estimate", lang), t("chart.high", lang), t("chart.unit", lang), t("chart.method", lang),
-               t("chart.sources", lang), t("chart.confidence", lang), t("chart.note", lang)]
+    """The app's population table (``charts.population_table``) as escaped HTML, counts right-aligned."""
+    ordered = population.sort_values(["period_start", "period_end", "region"], kind="stable")
+    table = population_table(ordered, lang)
+    counts = {t("chart.low", lang), t("chart.estimate", lang), t("chart.high", lang)}
     rows = []
-    for row in frame.sort_values(["period_start", "period_end", "region"], kind="stable").itertuples():
-        rows.append(
-            "<tr>" + f"<td>{_e(row.period)}</td><td>{_e(row.region_label)}</td><td>{_e(row.scope)}</td>"
-            f'<td class="num">{_fmt_count(row.low, lang)}</td><td class="num">{_fmt_count(row.point, lang)}</td>'
-            f'<td class="num">{_fmt_count(row.high, lang)}</td><td>{_e(row.unit_label)}</td>'
-            f"<td>{_e(row.method_label)}</td><td>{_e(row.sources)}</td><td>{_e(row.confidence)}</td>"
-            f"<td>{_e(row.note)}</td></tr>")
-    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in headers)
+    for record in table.to_dict("records"):
+        cells = "".join(f'<td class="num">{_fmt_count(value, lang)}</td>' if column in counts
+                        else f"<td>{_e('' if pd.isna(value) else value)}</td>" for column, value in record.items())
+        rows.append(f"<tr>{cells}</tr>")
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in table.columns)
     return (f"<table><caption>{_e(t('export.table_caption', lang))}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 

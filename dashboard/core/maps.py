@@ -361,6 +361,17 @@ def _place_labels(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
     group.add_to(fmap)
 
 
+def _shared_layers(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
+    """What every atlas map shows whatever the era: basemap, c. 1900 context, parks, records, place names."""
+    _basemap(fmap, atlas, opts)
+    range_layer = atlas.range_layer()
+    if range_layer is not None:
+        _context_outline(fmap, range_layer, opts)
+    _protected_areas(fmap, atlas, opts)
+    _points(fmap, atlas, opts)
+    _place_labels(fmap, atlas, opts)
+
+
 def new_map(opts: MapOptions, location: tuple[float, float] = REGION_CENTER, zoom: int = REGION_ZOOM) -> folium.Map:
     fmap = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True, min_zoom=3, max_zoom=12,
                       prefer_canvas=False, zoom_control=True)
@@ -377,14 +388,8 @@ def build_base_map(atlas: Atlas, opts: MapOptions, with_legend: bool = False,
     which must come after every layer it lists.
     """
     fmap = new_map(opts)
-    _basemap(fmap, atlas, opts)
     _online_tiles(fmap, opts)
-    range_layer = atlas.range_layer()
-    if range_layer is not None:
-        _context_outline(fmap, range_layer, opts)
-    _protected_areas(fmap, atlas, opts)
-    _points(fmap, atlas, opts)
-    _place_labels(fmap, atlas, opts)
+    _shared_layers(fmap, atlas, opts)
     for group in extra_groups:
         group.add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
@@ -448,12 +453,7 @@ def build_compare_map(atlas: Atlas, left_era: str, right_era: str, opts: MapOpti
     dual = DualMap(location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None, control_scale=True)
     for side, era_id in ((dual.m1, left_era), (dual.m2, right_era)):
         _add_panes(side)
-        _basemap(side, atlas, opts)
-        range_layer = atlas.range_layer()
-        if range_layer is not None:
-            _context_outline(side, range_layer, opts)
-        _protected_areas(side, atlas, opts)
-        _place_labels(side, atlas, opts)
+        _shared_layers(side, atlas, opts)
         build_era_group(atlas, era_id, opts.lang, opts.popups, opts.compact_popups, opts.collections).add_to(side)
     _add_style(dual.m1)
     use_local_assets(dual, opts.asset_base)

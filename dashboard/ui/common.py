@@ -80,11 +80,6 @@ def finish_page(page: str) -> None:
     st.markdown(f'<span class="atlas-ready">{READY_SENTINEL}</span>', unsafe_allow_html=True)
 
 
-def confidence_badge(code: str | None, lang: str) -> str:
-    """Short text like 'V — verified in source'."""
-    return f"{code} — {t(f'confidence.{code}', lang)}" if code else ""
-
-
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
