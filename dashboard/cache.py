@@ -19,7 +19,7 @@ from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
 from dashboard.core.story import StoryStep, load_story
 from dashboard.core.validation import Problem
-from dashboard.ui.fast_map import RenderedGroup, RenderedMap, render_group, render_map
+from dashboard.ui.fast_map import RenderedMap, render_map
 
 
 @st.cache_resource(show_spinner=False)
@@ -131,25 +131,19 @@ def population_spec(units: list[str], regions: list[str], lang: str, highlight: 
 def _explore_base(folder: str, lang: str, layers: tuple[str, ...], tiles: tuple[str, ...]) -> RenderedMap:
     options = maps.MapOptions(lang=lang, layers=frozenset(layers), online_tiles=tiles, compact_popups=True,
                               collections=display_collection)
-    fmap = maps.build_base_map(_atlas_for(folder), options)
+    current = _atlas_for(folder)
+    fmap = maps.build_base_map(current, options)
+    maps.add_era_switch(fmap, current, options)
     maps.add_draw_tool(fmap, options.asset_base)
     return render_map(fmap)
 
 
 def explore_base_map(lang: str, layers: list[str], tiles: list[str]) -> RenderedMap:
-    """The Explore base map (with the draw tool), rendered once per language, layers and tiles."""
+    """The Explore map with every era (the page picks one in the browser) and the draw tool.
+
+    Rendered once per language, layers and tiles: an era change sends the browser nothing new.
+    """
     return _explore_base(str(data_dir()), lang, tuple(sorted(layers)), tuple(tiles))
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _era_group(folder: str, era_id: str, lang: str) -> RenderedGroup:
-    group = maps.build_era_group(_atlas_for(folder), era_id, lang, compact=True, collections=display_collection)
-    return render_group(group, idx=0)
-
-
-def explore_era_group(era_id: str, lang: str) -> RenderedGroup:
-    """An era's range for the Explore map (first feature group), rendered once per era and language."""
-    return _era_group(str(data_dir()), era_id, lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

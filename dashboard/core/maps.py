@@ -9,7 +9,8 @@ from typing import Any
 
 import folium
 import shapely.geometry
-from branca.element import Element
+from branca.element import Element, MacroElement
+from jinja2 import Template
 from folium.elements import ElementAddToElement
 from folium.features import GeoJsonStyleMapper
 from folium.plugins import DualMap
@@ -411,6 +412,66 @@ def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True, c
         data = layer_collection(layer, (era_id,), lang, popups, compact, collections)
         _geojson(data, f"era_{era_id}", layer.spec.style, None).add_to(group)
     return group
+
+
+class EraSwitch(MacroElement):
+    """Every era's range shipped once with the map; the page picks the one shown, in the browser.
+
+    The frame gets ``window.atlasShowEra(era_id)``; its root element's ``data-atlas-era`` says which is
+    shown. The first era shown is the ``data-atlas-era`` attribute of the frame's element, when a
+    same-origin embedding page set one, else ``default``.
+    All eras are features of one GeoJSON layer whose group joins the map only after the other eras are
+    taken out (so only one is ever drawn). Handlers bound to the map's layers when it is created
+    (st_folium's click reporting) sit on that GeoJSON layer, so they hear an era shown later too.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function () {
+  var eras = {}, shown = null, layer = {{ this.geojson.get_name() }};
+  layer.eachLayer(function (feature) { eras[feature.feature.properties.id] = feature; });
+  layer.clearLayers();
+  window.atlasShowEra = function (eraId) {
+    if (!Object.prototype.hasOwnProperty.call(eras, eraId) || eraId === shown) return;
+    if (shown !== null) layer.removeLayer(eras[shown]);
+    layer.addLayer(eras[eraId]);
+    shown = eraId;
+    document.documentElement.setAttribute("data-atlas-era", eraId);
+  };
+  var first = {{ this.default|tojson }};
+  try {
+    var frame = window.frameElement;
+    if (frame && frame.dataset && frame.dataset.atlasEra) first = frame.dataset.atlasEra;
+  } catch (error) { /* a frame from another origin: keep the default */ }
+  window.atlasShowEra(first);
+  if (shown === null) window.atlasShowEra({{ this.default|tojson }});
+  {{ this.group.get_name() }}.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}""")
+
+    def __init__(self, group: folium.FeatureGroup, geojson: folium.GeoJson, default: str) -> None:
+        super().__init__()
+        self._name = "EraSwitch"
+        self.group = group
+        self.geojson = geojson
+        self.default = default
+
+
+def add_era_switch(fmap: folium.Map, atlas: Atlas, opts: MapOptions, default: str | None = None) -> list[str]:
+    """Give ``fmap`` every era's range, one shown at a time (:class:`EraSwitch`); returns the era ids.
+
+    The era shown first, unless the embedding page asks for another, is ``default`` (else the newest).
+    """
+    layer = atlas.range_layer()
+    era_ids = [era["id"] for era in atlas.eras()]
+    if layer is None or not era_ids:
+        return []
+    data = layer_collection(layer, None, opts.lang, opts.popups, opts.compact_popups, opts.collections)
+    group = folium.FeatureGroup(name=t("layers.range", opts.lang), show=False, control=False)
+    geojson = _geojson(data, "era_switch", layer.spec.style, None)
+    geojson.add_to(group)
+    group.add_to(fmap)
+    EraSwitch(group, geojson, default if default in era_ids else era_ids[-1]).add_to(fmap)
+    return era_ids
 
 
 def build_explore_map(atlas: Atlas, era_id: str, opts: MapOptions, with_legend: bool = True) -> folium.Map:

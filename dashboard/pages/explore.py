@@ -8,11 +8,12 @@ from dashboard import cache
 from dashboard.core import maps
 from dashboard.core.i18n import localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, fast_map, state, user_area
+from dashboard.ui import common, era_sync, fast_map, state, user_area
 from dashboard.ui.details import show_feature_details
 
 SELECTED = "selected_feature"
 TILES = "w_tiles"
+MAP_BOX = "explore_map_box"
 
 atlas = cache.atlas()
 lang = state.lang()
@@ -51,17 +52,18 @@ with st.sidebar:
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles), compact_popups=True)
 base = cache.explore_base_map(lang, chosen, tiles)  # rendered once, shared by every session
 uploaded, upload_error = user_area.uploaded_frame()
-groups = [cache.explore_era_group(era, lang)] if era else []
-if uploaded is not None:
-    groups.append(fast_map.render_group(maps.build_user_group(uploaded, lang), idx=len(groups)))
+groups = [fast_map.render_group(maps.build_user_group(uploaded, lang), idx=0)] if uploaded is not None else []
 summary = cache.era_summary()
 row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
 
 map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
 with map_column:
-    result = fast_map.show(base, groups, key="explore_map", height=470 if presenter else 480,
-                           returned_objects=["last_object_clicked_tooltip", "all_drawings"],
-                           hash_key=cache.map_component_key)
+    with st.container(key=MAP_BOX):
+        result = fast_map.show(base, groups, key="explore_map", height=470 if presenter else 480,
+                               returned_objects=["last_object_clicked_tooltip", "all_drawings"],
+                               hash_key=cache.map_component_key)
+    if era:
+        era_sync.show_era(MAP_BOX, era, base.map_id)  # the map carries every era: only the choice is sent
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked

@@ -57,6 +57,7 @@ def base_css() -> None:
         .atlas-summary {margin: 0.2rem 0 0.4rem 0; color: #222;}
         .atlas-legend li {font-size: 0.95rem;}
         .atlas-ready {display: none;}
+        div[class*="st-key-atlas_era_sync_"] {display: none;}
         </style>""", unsafe_allow_html=True)
 
 

@@ -24,6 +24,12 @@ def map_args(at: AppTest, index: int = 0) -> dict[str, Any]:
     return json.loads(components[index].proto.json_args)
 
 
+def shown_era(at: AppTest) -> str | None:
+    """The era the page asks the Explore map to show (sent by the small era-sync component)."""
+    syncs = [c for c in at.get("bidi_component") if c.proto.component_name == "atlas_era_sync"]
+    return json.loads(syncs[0].proto.json)["era"] if syncs else None
+
+
 def map_count(at: AppTest) -> int:
     return len([c for c in at.get("component_instance") if "st_folium" in c.proto.component_name])
 

@@ -19,12 +19,16 @@ def _both_ways() -> None:
     options = maps.MapOptions(lang="ru", layers=frozenset(layers), compact_popups=True,
                               collections=cache.display_collection)
     fresh = maps.build_base_map(atlas, options)
+    maps.add_era_switch(fresh, atlas, options)
     maps.add_draw_tool(fresh, options.asset_base)
-    group = maps.build_era_group(atlas, "range_1970s", "ru", compact=True, collections=cache.display_collection)
+
+    def group():  # any feature group (the page sends an uploaded layer this way)
+        return maps.build_era_group(atlas, "range_1970s", "ru", compact=True, collections=cache.display_collection)
+
     returned = ["last_object_clicked_tooltip", "all_drawings"]
-    st_folium(fresh, key="real", height=480, use_container_width=True, feature_group_to_add=[group],
+    st_folium(fresh, key="real", height=480, use_container_width=True, feature_group_to_add=[group()],
               returned_objects=returned)
-    fast_map.show(cache.explore_base_map("ru", layers, []), [cache.explore_era_group("range_1970s", "ru")],
+    fast_map.show(cache.explore_base_map("ru", layers, []), [fast_map.render_group(group(), idx=0)],
                   key="fast", height=480, returned_objects=returned, hash_key=cache.map_component_key)
 
 

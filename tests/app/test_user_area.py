@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from app_helpers import map_args, no_exceptions, run_app
+from app_helpers import map_args, no_exceptions, run_app, shown_era
 
 from dashboard.ui.user_area import drawings_to_frame
 
@@ -36,7 +36,7 @@ def test_bad_upload_says_what_is_wrong_and_the_map_stays() -> None:
     at = _upload(run_app(), "broken.geojson", b'{"type": "FeatureCollection", "features": [')
     assert [e.value for e in at.exception] == []
     assert at.error and "Traceback" not in at.error[0].value
-    assert "range_present" in map_args(at)["feature_group"]
+    assert "range_present" in map_args(at)["script"] and shown_era(at) == "range_present"
 
 
 def test_drawings_from_the_browser_go_through_the_hardened_reader() -> None:

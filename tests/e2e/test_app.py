@@ -8,7 +8,7 @@ from dashboard.core.i18n import t
 from helpers import map_frame, save_screenshot, wait_for_app
 
 APP = "dashboard/app.py"
-ERA_PATH = ".leaflet-overlay-pane svg path"  # the era's range is the only layer in Leaflet's default pane
+ERA_PATH = ".leaflet-overlay-pane svg > g > path"  # the era's range is the only layer in Leaflet's default pane
 ANY_PATH = ".leaflet-map-pane svg > g > path"
 
 
@@ -80,13 +80,14 @@ def test_moving_the_era_slider_redraws_the_range_without_reloading_the_map(offli
     expect(page.get_by_text("c. 1900").first).to_be_visible()
     page.wait_for_function(
         "(old) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
-        " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg path');"
+        " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg > g > path');"
         " return p && p.getAttribute('d') !== old; }", arg=before, timeout=30_000)
     assert era_path_d(page) != before
     # same iframe document: the map was updated in place, not reloaded (no flicker, zoom kept)
     assert page.evaluate("() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
                          ".contentWindow.__atlasMarker") == 42
     assert "era=range_c1900" in page.url
+    expect(map_frame(page).locator('html[data-atlas-era="range_c1900"]')).to_have_count(1)
     offline_page.assert_clean()
 
 
@@ -97,6 +98,9 @@ def test_deep_link_in_russian_draws_the_1970s(offline_page, app_url: str) -> Non
     expect(page.get_by_text(t("sidebar.language", "ru")).first).to_be_visible()
     d_1970s = era_path_d(page)
     assert d_1970s
+    # the map loaded already showing the linked era (its frame was told before the map started)
+    expect(map_frame(page).locator('html[data-atlas-era="range_1970s"]')).to_have_count(1)
+    assert map_frame(page).locator(ERA_PATH).count() == 1
     save_screenshot(page, "deep_link_ru_1970s", full_page=False)
     offline_page.assert_clean()
 
@@ -130,7 +134,7 @@ def test_story_next_moves_the_map(offline_page, app_url: str) -> None:
     expect(page.get_by_role("heading", name=t("story.s04_three_groups.title", "en"))).to_be_visible()
     page.wait_for_function(
         "(old) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
-        " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg path');"
+        " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg > g > path');"
         " return p && p.getAttribute('d') !== old; }", arg=first, timeout=30_000)
     save_screenshot(page, "story_step4", full_page=False)
 
@@ -151,6 +155,26 @@ def test_clicking_a_park_fills_the_details_panel(offline_page, app_url: str) -> 
     expect(page.get_by_text("wiki_llnp").first).to_be_visible()
     expect(page.get_by_text("Land of the Leopard National Park", exact=True).first).to_be_visible()
     save_screenshot(page, "details_panel_llnp", full_page=False)
+
+
+def test_clicking_an_era_shown_after_a_slider_move_fills_the_details_panel(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=explore")
+    page = offline_page.page
+    expect(map_frame(page).locator('html[data-atlas-era="range_present"]')).to_have_count(1, timeout=30_000)
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")  # present -> c. 2000 -> 1970s
+    wait_for_app(page, timeout=60_000)
+    expect(map_frame(page).locator('html[data-atlas-era="range_1970s"]')).to_have_count(1, timeout=30_000)
+    frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    # eastern Jilin mountains: inside the 1970s range, outside every park
+    point = frame_el.evaluate("(f) => { const p = f.contentWindow.map.latLngToContainerPoint([43.0, 128.5]);"
+                              " return [p.x, p.y]; }")
+    box = frame_el.bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    wait_for_app(page, timeout=60_000)
+    expect(page.get_by_text("Range in the 1970s", exact=True).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(t("facts.period", "en"), exact=True).first).to_be_visible()
 
 
 def test_online_tiles_that_cannot_load_leave_the_map_usable(offline_page, app_url: str) -> None:

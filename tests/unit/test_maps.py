@@ -60,6 +60,40 @@ def test_era_group_holds_only_that_era(atlas: Atlas) -> None:
     assert "range_c2000" in text and "range_present" not in text
 
 
+def _era_switch_script(atlas: Atlas, default: str | None) -> tuple[list[str], str]:
+    fmap = maps.build_base_map(atlas, maps.MapOptions())
+    era_ids = maps.add_era_switch(fmap, atlas, maps.MapOptions(), default)
+    return era_ids, render(fmap)
+
+
+def test_era_switch_ships_every_era_but_draws_one(atlas: Atlas) -> None:
+    era_ids, html = _era_switch_script(atlas, "range_1970s")
+    assert era_ids == [era["id"] for era in atlas.eras()] and len(era_ids) == 5
+    for era_id in era_ids:
+        assert f'"id": "{era_id}"' in html, era_id
+    switch = html[html.index("window.atlasShowEra = "):]
+    group = re.search(r"(feature_group_\w+)\.addTo\((map_\w+)\);\s*\}\)\(\);", switch)
+    assert group, "the era group joins the map at the end of the switch"
+    # ... and only there: while folium adds the eras to it, the group is off the map (nothing drawn)
+    assert html.count(f"{group.group(1)}.addTo(") == 1
+    assert html.index("layer.clearLayers();") < html.index(f"{group.group(1)}.addTo(")
+    assert 'var first = "range_1970s";' in switch
+    assert "frame.dataset.atlasEra" in switch  # the embedding page may ask for another era
+
+
+def test_era_switch_falls_back_to_the_newest_era(atlas: Atlas) -> None:
+    _, html = _era_switch_script(atlas, "range_3000")
+    assert 'var first = "range_present";' in html
+
+
+def test_era_switch_without_a_range_layer_adds_nothing(atlas: Atlas) -> None:
+    bare = copy.deepcopy(atlas)
+    bare.layers = {k: v for k, v in bare.layers.items() if v.spec.role != "range"}
+    fmap = maps.build_base_map(bare, maps.MapOptions())
+    assert maps.add_era_switch(fmap, bare, maps.MapOptions()) == []
+    assert "atlasShowEra" not in render(fmap)
+
+
 def _poisoned(atlas: Atlas) -> Atlas:
     poisoned = copy.deepcopy(atlas)
     layer: Layer = poisoned.layers["protected_areas_china"]
