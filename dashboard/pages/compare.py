@@ -72,7 +72,7 @@ def show_comparison() -> None:
 
     sentence = t("compare.summary", lang, left=era_labels[left], right=era_labels[right], left_km2=number(left_km2, lang),
                  right_km2=number(right_km2, lang), ratio=percent(ratio, lang))
-    common.summary_and_table(sentence, table, lang, "compare")
+    common.summary_and_table(sentence, table, lang)
     st.caption(t("compare.note", lang))
 
 

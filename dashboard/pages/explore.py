@@ -97,7 +97,7 @@ if row is not None:
         t("explore.metric_protected", lang): (summary["protected_share"] * 100).round(1),
         t("chart.confidence", lang): summary["confidence"],
     })
-    common.summary_and_table(sentence, table, lang, "explore")
+    common.summary_and_table(sentence, table, lang)
 drawn = user_area.drawings_to_frame((result or {}).get("all_drawings"))
 with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded is not None or bool(upload_error),
                  icon=":material/draw:"):

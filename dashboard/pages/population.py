@@ -54,7 +54,7 @@ def show_population() -> None:
              for r, (y, v, u) in latest.items()]
     sentence = t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),
                  last=int(population["period_end"].max())) + " " + "; ".join(parts) + "."
-    common.summary_and_table(sentence, cache.population_table(chosen_units, chosen_regions, lang), lang, "population")
+    common.summary_and_table(sentence, cache.population_table(chosen_units, chosen_regions, lang), lang)
     st.download_button(t("population.download", lang), data=lambda: population.to_csv(index=False).encode("utf-8"),
                        file_name="population.csv", mime="text/csv", icon=":material/download:")
     st.caption(t("population.method_note", lang))

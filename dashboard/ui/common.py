@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.i18n import t
+from dashboard.core.i18n import number, t
 from dashboard.core.validation import Problem
 
 READY_SENTINEL = "atlas-ready"
@@ -28,12 +28,27 @@ def show_problems(problems: Iterable[Problem], lang: str, files: Iterable[str] |
         st.text("\n".join(str(p) for p in chosen[:200]))
 
 
-def summary_and_table(summary: str, table: pd.DataFrame | None, lang: str, key: str) -> None:
+def summary_and_table(summary: str, table: pd.DataFrame | None, lang: str) -> None:
     """A one-sentence text summary for screen readers and everyone, and the data behind it as a table."""
     st.markdown(f'<p class="atlas-summary">{escape(summary)}</p>', unsafe_allow_html=True)
     if table is not None:
         with st.expander(t("common.data_as_table", lang)):
-            st.dataframe(table, hide_index=True, key=f"table_{key}", width="stretch")
+            # a real HTML <table> (read by screen readers, no canvas grid to load): the first column labels rows
+            shown = readable_numbers(table, lang)
+            st.table(shown.set_index(shown.columns[0]) if len(shown.columns) > 1 else shown)
+
+
+def readable_numbers(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Decimal columns as text the way the page writes numbers: whole numbers without decimals, else one."""
+    shown = table.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        known = values.dropna()
+        digits = 0 if (known == known.round()).all() else 1
+        shown[column] = [number(v, lang, digits) if pd.notna(v) else "" for v in values]
+    return shown
 
 
 def presenter_css() -> None:

@@ -48,6 +48,16 @@ def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
     assert "1970s" in at.metric[0].label
 
 
+def test_explore_data_table_is_a_real_table_with_readable_numbers() -> None:
+    at = run_app(lang="ru")
+    table = at.table[0].value  # st.table: an HTML <table>, not a canvas grid
+    assert len(table) == len(ERAS) and table.index[0] == "ок. 1900 г."  # eras label the rows
+    drawn = table.iloc[:, 1]  # "Drawn area (km²)", written like the rest of the page (ru: narrow no-break space)
+    assert drawn.iloc[0] == "369\u202f373" and drawn.iloc[2] == "68\u202f137"
+    assert table.iloc[1, 2] == ""  # no published figure for the 1950s: an empty cell, not "nan"
+    assert table.iloc[2, 3] == "18,4"
+
+
 def test_layer_choice_changes_the_map() -> None:
     at = run_app()
     at.multiselect(key="w_layers").set_value(["protected_areas_russia"]).run()
