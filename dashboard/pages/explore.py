@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import cache
 from dashboard.core import maps
@@ -26,15 +27,6 @@ st.header(t("explore.title", lang), anchor=False)
 common.show_problems(atlas.problems, lang)
 
 controls = st.columns([0.55, 0.45] if not presenter else [0.6, 0.4], vertical_alignment="bottom")
-with controls[0]:
-    if era_ids:
-        if st.session_state.get(state.ERA) not in era_ids:
-            st.session_state[state.ERA] = "range_present" if "range_present" in era_ids else era_ids[-1]
-        era = st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get, key=state.ERA,
-                               persist_state="session")
-    else:
-        era = None
-        st.warning(t("explore.no_range", lang))
 optional = state.optional_layer_ids(atlas)
 with controls[1]:
     current = [layer for layer in st.session_state.get(state.LAYERS, []) if layer in optional]
@@ -50,11 +42,9 @@ with st.sidebar:
                            help=t("explore.online_tiles_help", lang))
 
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles), compact_popups=True)
-base = cache.explore_base_map(lang, chosen, tiles)  # rendered once, shared by every session
+base = cache.explore_base_map(lang, chosen, tiles)  # rendered once, shared by every session; carries every era
 uploaded, upload_error = user_area.uploaded_frame()
 groups = [fast_map.render_group(maps.build_user_group(uploaded, lang), idx=0)] if uploaded is not None else []
-summary = cache.era_summary()
-row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
 
 map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
 with map_column:
@@ -62,20 +52,47 @@ with map_column:
         result = fast_map.show(base, groups, key="explore_map", height=470 if presenter else 480,
                                returned_objects=["last_object_clicked_tooltip", "all_drawings"],
                                hash_key=cache.map_component_key)
-    if era:
-        era_sync.show_era(MAP_BOX, era, base.map_id)  # the map carries every era: only the choice is sent
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked
 with side_column:
-    st.markdown(legend_html(t("legend.title", lang),
-                            maps.legend_entries(atlas, options, era_labels.get(era) if era else None),
-                            t("legend.note", lang)), unsafe_allow_html=True)
+    legend_box = st.container()
     st.divider()
     st.markdown(f"**{t('details.title', lang)}**")
     show_feature_details(atlas, st.session_state.get(SELECTED), lang)
+figures_box = st.container()
 
-if row is not None:
+
+@st.fragment
+def era_view(slider_box: DeltaGenerator, map_box: DeltaGenerator, legend_box: DeltaGenerator,
+             figures_box: DeltaGenerator) -> None:
+    """Everything that depends on the era; moving the slider reruns only this, never the map."""
+    if era_ids:
+        if st.session_state.get(state.ERA) not in era_ids:
+            st.session_state[state.ERA] = "range_present" if "range_present" in era_ids else era_ids[-1]
+        with slider_box:
+            era = st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get,
+                                   key=state.ERA, persist_state="session")
+        with map_box:
+            era_sync.show_era(MAP_BOX, era, base.map_id)  # the map carries every era: only the choice is sent
+    else:
+        era = None
+        with slider_box:
+            st.warning(t("explore.no_range", lang))
+    with legend_box:
+        st.markdown(legend_html(t("legend.title", lang),
+                                maps.legend_entries(atlas, options, era_labels.get(era) if era else None),
+                                t("legend.note", lang)), unsafe_allow_html=True)
+    summary = cache.era_summary()
+    row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
+    if row is not None:
+        with figures_box:
+            era_figures(era, row)
+    common.share_link("explore")
+
+
+def era_figures(era: str, row: pd.Series) -> None:
+    """The era's key figures and a sentence saying them."""
     metrics = st.columns(3)
     metrics[0].metric(t("explore.metric_area", lang, era=era_labels[era]), f"{number(row['area_km2'], lang)} km²",
                       help=t("explore.metric_area_help", lang))
@@ -88,7 +105,12 @@ if row is not None:
                  kept=percent(row["share_of_c1900"] or 0, lang), protected=percent(row["protected_share"], lang))
     if published is not None and not pd.isna(published):
         sentence += " " + t("explore.summary_published", lang, published=number(published, lang))
-    table = pd.DataFrame({
+    common.summary_sentence(sentence)
+
+
+def eras_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Every era's figures (the same whatever era is chosen)."""
+    return pd.DataFrame({
         t("chart.era", lang): [era_labels.get(era_id, era_id) for era_id in summary["id"]],
         t("explore.col_years", lang): [f"{a}–{b}" for a, b in zip(summary["year_from"], summary["year_to"])],
         t("explore.col_drawn", lang): summary["area_km2"].round(0),
@@ -97,7 +119,12 @@ if row is not None:
         t("explore.metric_protected", lang): (summary["protected_share"] * 100).round(1),
         t("chart.confidence", lang): summary["confidence"],
     })
-    common.summary_and_table(sentence, table, lang)
+
+
+era_view(controls[0], map_column, legend_box, figures_box)
+if era_ids and len(cache.era_summary()):
+    common.data_table(eras_table(cache.era_summary()), lang)
+
 drawn = user_area.drawings_to_frame((result or {}).get("all_drawings"))
 with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded is not None or bool(upload_error),
                  icon=":material/draw:"):
@@ -109,4 +136,4 @@ with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded i
     if uploaded is not None:
         user_area.show_area_panel(atlas, uploaded, lang, t("user.uploaded", lang))
 st.caption(t("explore.method_note", lang))
-common.finish_page("explore")
+common.finish_page("explore", link=False)  # the era fragment keeps the share link current

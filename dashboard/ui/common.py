@@ -30,12 +30,21 @@ def show_problems(problems: Iterable[Problem], lang: str, files: Iterable[str] |
 
 def summary_and_table(summary: str, table: pd.DataFrame | None, lang: str) -> None:
     """A one-sentence text summary for screen readers and everyone, and the data behind it as a table."""
-    st.markdown(f'<p class="atlas-summary">{escape(summary)}</p>', unsafe_allow_html=True)
+    summary_sentence(summary)
     if table is not None:
-        with st.expander(t("common.data_as_table", lang)):
-            # a real HTML <table> (read by screen readers, no canvas grid to load): the first column labels rows
-            shown = readable_numbers(table, lang)
-            st.table(shown.set_index(shown.columns[0]) if len(shown.columns) > 1 else shown)
+        data_table(table, lang)
+
+
+def summary_sentence(summary: str) -> None:
+    st.markdown(f'<p class="atlas-summary">{escape(summary)}</p>', unsafe_allow_html=True)
+
+
+def data_table(table: pd.DataFrame, lang: str) -> None:
+    """The data as a real HTML <table> (read by screen readers, no canvas grid to load), rows labelled by
+    the first column, in a closed expander."""
+    with st.expander(t("common.data_as_table", lang)):
+        shown = readable_numbers(table, lang)
+        st.table(shown.set_index(shown.columns[0]) if len(shown.columns) > 1 else shown)
 
 
 def readable_numbers(table: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -76,20 +85,28 @@ def base_css() -> None:
         </style>""", unsafe_allow_html=True)
 
 
-def finish_page(page: str) -> None:
-    """End every page the same way: URL mirrors the view, a share link, and the ready marker for tests."""
+def share_link(page: str) -> None:
+    """Mirror the view in the URL, and show it in the sidebar as a link to copy and share."""
     from dashboard import cache
     from dashboard.ui import state
 
-    lang = state.lang()
     params = state.sync_url(cache.atlas(), page)
     with st.sidebar:
         st.divider()
         origin = urlsplit(st.context.url or "http://localhost:8501/")
-        st.caption(t("sidebar.link", lang))
+        st.caption(t("sidebar.link", state.lang()))
         # plain inline code: st.code would load a syntax highlighter in every browser on every page
         link = f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}".replace("`", "")
         st.markdown(f"`{link}`")
+
+
+def finish_page(page: str, link: bool = True) -> None:
+    """End every page the same way: the share link (unless a fragment of the page keeps it), the ready marker."""
+    from dashboard.ui import state
+
+    lang = state.lang()
+    if link:
+        share_link(page)
     if st.session_state.get(state.PRESENTER):
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
                   on_click=lambda: st.session_state.update({state.PRESENTER: False}))

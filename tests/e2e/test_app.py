@@ -88,6 +88,8 @@ def test_moving_the_era_slider_redraws_the_range_without_reloading_the_map(offli
                          ".contentWindow.__atlasMarker") == 42
     assert "era=range_c1900" in page.url
     expect(map_frame(page).locator('html[data-atlas-era="range_c1900"]')).to_have_count(1)
+    # the era view is a fragment: it keeps the sidebar's share link current too
+    expect(page.get_by_test_id("stSidebar").get_by_text("era=range_c1900")).to_have_count(1)
     offline_page.assert_clean()
 
 
