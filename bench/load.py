@@ -6,7 +6,8 @@ sessions (default 40), after a single-session reference measured in the same run
 1. initial load -- GET / (index.html), /_stcore/health and /_stcore/host-config, open the
    websocket and run the app's first script run (the Explore page),
 2. era change 1 and 3. era change 2 -- move the era slider one step left (the widget states the
-   browser would send: every widget of the last run, the era as its option label),
+   browser would send: every widget of the last run, the era as its option label). The slider is
+   in a fragment, so like the browser this asks for a fragment rerun (``fragment_id``),
 4. population page -- the sidebar link (a rerun with the Population page's script hash).
 
 Sessions are Streamlit's own websocket protocol, not browsers: each step sends the BackMsg
@@ -20,8 +21,9 @@ Chromium's scheduling, not the server. A classroom stresses the server: one Pyth
 script runs share one GIL. Browser-side cost is what bench/run.py measures, one page at a time.
 
 Each step checks the run really worked: script_finished "successfully", no exception element,
-the ``atlas-ready`` sentinel received, and the page's main element (Explore: the st_folium
-component; Population: the Vega-Lite chart). Anything else, a closed socket or a step timeout
+the ``atlas-ready`` sentinel received (not for a fragment run: it is outside), and the step's main
+element (Explore: the st_folium component; era change: the era-sync element that tells the map;
+Population: the Vega-Lite chart). Anything else, a closed socket or a step timeout
 is an error. Sessions arrive over ``--ramp`` seconds and pause ``--think`` seconds between steps
 (students read before they click); ``--ramp 0 --think 0 0`` is a worst-case burst.
 
@@ -107,6 +109,7 @@ class Session:
         self.step_timeout = step_timeout
         self.ws = None
         self.widgets: dict[str, Widget] = {}
+        self.fragments: dict[str, str] = {}  # widget id -> id of the fragment that drew it
         self.pages: dict[str, str] = {}  # url_pathname -> page_script_hash
         self.page_hash = ""
         self.main_hash = ""
@@ -120,12 +123,14 @@ class Session:
 
     # --- protocol ------------------------------------------------------------------------------
 
-    def _client_state(self, widgets: list[Widget], page_hash: str, query: str) -> BackMsg:
+    def _client_state(self, widgets: list[Widget], page_hash: str, query: str, fragment_id: str = "") -> BackMsg:
         msg = BackMsg()
         state: ClientState = msg.rerun_script
         state.SetInParent()
         if query:
             state.query_string = query
+        if fragment_id:
+            state.fragment_id = fragment_id  # a widget inside a fragment reruns only that fragment
         for widget in widgets:
             state.widget_states.widgets.add().CopyFrom(widget.state)
         if page_hash:
@@ -168,8 +173,12 @@ class Session:
             state = known.state
         return Widget(state, script_hash, options)
 
-    async def _run(self, msg: BackMsg, expect: str) -> RunResult:
-        """Send one BackMsg and read ForwardMsgs until the script run finished."""
+    async def _run(self, msg: BackMsg, expect: str, fragment: bool = False) -> RunResult:
+        """Send one BackMsg and read ForwardMsgs until the script (or fragment) run finished.
+
+        A fragment run sends only the fragment's elements: the sentinel (outside it) is not expected,
+        and the other widgets keep their states, as in the browser.
+        """
         await self.ws.send(msg.SerializeToString())
         seen_elements: set[str] = set()
         sentinel, exception = False, None
@@ -216,6 +225,8 @@ class Session:
                 widget = self._widget_from(element, fwd.metadata.active_script_hash)
                 if widget is not None:
                     widgets[widget.state.id] = widget
+                    if fwd.delta.fragment_id:
+                        self.fragments[widget.state.id] = fwd.delta.fragment_id
             elif kind == "script_finished":
                 status = fwd.script_finished
                 if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -225,10 +236,10 @@ class Session:
                 break
         self.bytes += size
         self.cached = (self.cached + [run_hashes])[-self.max_cache_age:]
-        self.widgets = widgets
+        self.widgets = {**self.widgets, **widgets} if fragment else widgets
         if exception:
             raise StepError(f"exception element: {exception}")
-        if not sentinel:
+        if not sentinel and not fragment:
             raise StepError("no atlas-ready sentinel in the run")
         if expect not in seen_elements:
             raise StepError(f"no {expect} element in the run (got {sorted(seen_elements)})")
@@ -253,8 +264,10 @@ class Session:
         target = current - 1 if current > 0 else current + 1
         del era.state.string_array_value.data[:]
         era.state.string_array_value.data.append(era.options[target])
-        msg = self._client_state(list(self.widgets.values()), self.page_hash, self.query_string)
-        await self._run(msg, expect="component_instance")
+        fragment_id = self.fragments.get(era.state.id, "")
+        msg = self._client_state(list(self.widgets.values()), self.page_hash, self.query_string, fragment_id)
+        # the map is not sent again on an era change: the small era-sync element tells it the era
+        await self._run(msg, expect="bidi_component", fragment=bool(fragment_id))
 
     async def population(self) -> None:
         page = self.pages.get("population")
