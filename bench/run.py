@@ -344,6 +344,9 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=540,
                         help="stop measuring after this long, keeping what was measured (default 540)")
     parser.add_argument("--no-payload", action="store_true", help="skip the AppTest payload measurement")
+    parser.add_argument("--app", type=Path, default=APP,
+                        help="app to measure against the baseline (default dashboard/app.py; "
+                             "bench/map_only_app.py isolates the map's share)")
     args = parser.parse_args()
     if not CHROMIUM.exists():
         print(f"{CHROMIUM} not found: run `bash scripts/ensure_chromium.sh` (never `playwright install`).")
@@ -356,7 +359,7 @@ def main() -> int:
     servers: list[Server] = []
     notes: list[str] = []
     try:
-        servers.append(start_server(APP, logdir))
+        servers.append(start_server(args.app.resolve(), logdir))
         servers.append(start_server(BASELINE_APP, logdir))
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

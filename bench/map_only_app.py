@@ -1,0 +1,26 @@
+"""Diagnostic app for bench/run.py --app: the real Explore map and era slider, nothing else.
+
+Same shared pre-rendered map (every era, draw tool, both park layers), the same era-sync element,
+no sidebar, legend, figures or tables. Measuring it beside the full app splits the page's cost into
+"the map" and "the rest of the dashboard page".
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import cache  # noqa: E402
+from dashboard.ui import era_sync, fast_map  # noqa: E402
+
+ERAS = [era["id"] for era in cache.atlas().eras()]
+era = st.select_slider("Era", ERAS, value=ERAS[-1])
+base = cache.explore_base_map("en", ["protected_areas_china", "protected_areas_russia"], [])
+with st.container(key="explore_map_box"):
+    fast_map.show(base, [], key="explore_map", height=480, returned_objects=["last_object_clicked_tooltip", "all_drawings"],
+                  hash_key=cache.map_component_key)
+era_sync.show_era("explore_map_box", era, base.map_id)
+st.markdown('<span style="display:none">atlas-ready</span>', unsafe_allow_html=True)
