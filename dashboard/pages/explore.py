@@ -121,6 +121,7 @@ def eras_table(summary: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+st.sidebar.divider()  # above the share link, which the era view keeps current
 era_view(controls[0], map_column, legend_box, figures_box)
 if era_ids and len(cache.era_summary()):
     common.data_table(eras_table(cache.era_summary()), lang)

@@ -91,21 +91,22 @@ def share_link(page: str) -> None:
     from dashboard.ui import state
 
     params = state.sync_url(cache.atlas(), page)
-    with st.sidebar:
-        st.divider()
-        origin = urlsplit(st.context.url or "http://localhost:8501/")
-        st.caption(t("sidebar.link", state.lang()))
-        # plain inline code: st.code would load a syntax highlighter in every browser on every page
-        link = f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}".replace("`", "")
-        st.markdown(f"`{link}`")
+    origin = urlsplit(st.context.url or "http://localhost:8501/")
+    link = f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}".replace("`", "")
+    # one element, the link as inline code: st.code would load a syntax highlighter on every page
+    st.sidebar.caption(f"{md(t('sidebar.link', state.lang()))}  \n`{link}`")
 
 
 def finish_page(page: str, link: bool = True) -> None:
-    """End every page the same way: the share link (unless a fragment of the page keeps it), the ready marker."""
+    """End every page the same way: the share link (unless a fragment of the page keeps it), the ready marker.
+
+    A page whose fragment keeps the link writes ``st.sidebar.divider()`` itself, before the fragment.
+    """
     from dashboard.ui import state
 
     lang = state.lang()
     if link:
+        st.sidebar.divider()
         share_link(page)
     if st.session_state.get(state.PRESENTER):
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",

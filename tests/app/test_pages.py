@@ -45,6 +45,8 @@ def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
     # byte-identical map arguments: Streamlit sends a reference to them, the browser keeps map and zoom
     assert _raw_map_args(at) == before
     assert at.query_params["era"] == "range_1970s"
+    link = [c.value for c in at.sidebar.caption if "?" in c.value]
+    assert len(link) == 1 and "page=explore&era=range_1970s`" in link[0]  # the share link follows
     assert "1970s" in at.metric[0].label
 
 
