@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 import folium
+import shapely
 import shapely.geometry
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -39,6 +40,9 @@ ONLINE_TILES: dict[str, dict[str, str]] = {
 }
 PANES = {"basemap": 250, "online_tiles": 300, "context": 380, "protected": 450, "points": 560}
 SEA_COLOR = "#cfe3f1"
+# The basemap is generalised Natural Earth (1:10m: edges good to a few hundred metres at best), drawn
+# for context: 3 decimals (~100 m) lose nothing visible and make it a fifth lighter to send and parse.
+BASEMAP_DECIMALS = 3
 
 
 # (layer id, feature ids or None for all, lang, popups, compact) -> display collection
@@ -135,10 +139,11 @@ def clicked_feature_id(tooltip_text: str | None, known_ids: Iterable[str]) -> st
 
 
 def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup: bool = True,
-                       compact: bool = False) -> dict[str, Any]:
+                       compact: bool = False, decimals: int | None = None) -> dict[str, Any]:
     """A FeatureCollection carrying only the id and the escaped tooltip/popup HTML (small payload).
 
     It also carries the standard GeoJSON ``bbox``, so map bounds need no walk over every coordinate.
+    ``decimals`` rounds the drawn coordinates (display only; areas come from the full geometry).
     """
     out = []
     bounds = []
@@ -150,7 +155,10 @@ def display_collection(features: Iterable[dict[str, Any]], lang: str, with_popup
         display = {"id": props["id"], "_tooltip": tooltip_html(props, lang)}
         if with_popup:
             display["_popup"] = popup_html(props, lang, km2, compact)
-        out.append({"type": "Feature", "properties": display, "geometry": feature["geometry"]})
+        drawn = feature["geometry"]
+        if decimals is not None:
+            drawn = shapely.geometry.mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))
+        out.append({"type": "Feature", "properties": display, "geometry": drawn})
     collection: dict[str, Any] = {"type": "FeatureCollection", "features": out}
     if bounds:
         collection["bbox"] = [min(b[0] for b in bounds), min(b[1] for b in bounds),
@@ -216,7 +224,8 @@ def layer_collection(layer: Layer, feature_ids: tuple[str, ...] | None, lang: st
     features = layer.geojson["features"]
     if feature_ids is not None:
         features = [f for f in features if f["properties"]["id"] in feature_ids]
-    return display_collection(features, lang, popups, compact)
+    decimals = BASEMAP_DECIMALS if layer.spec.role == "basemap" else None
+    return display_collection(features, lang, popups, compact, decimals)
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -292,15 +301,13 @@ def _context_outline(fmap: folium.Map, layer: Layer, opts: MapOptions) -> None:
     outline = spec.context_style
     fill = LayerStyle(color=outline.color, fill_color=outline.color, fill_opacity=0.0, weight=outline.weight,
                       dash=outline.dash)
-    _geojson(data, spec.id + "_context", fill, "context", highlight=False).add_to(group)
-    if outline.hatch:
+    layer_geojson = _geojson(data, spec.id + "_context", fill, "context", highlight=False)
+    if outline.hatch:  # the hatch fills the same shape: one layer, one copy of the data
         pattern = folium.plugins.StripePattern(angle=-45, weight=1.2, space_weight=6, color=outline.color,
                                                opacity=0.55, space_opacity=0.0)
         pattern.add_to(fmap)
-        hatch = BoundedGeoJson(data, name=name + " hatch", interactive=False, pane="context",
-                               style_function=lambda f: {"fillPattern": pattern, "fillOpacity": 1.0, "weight": 0,
-                                                         "stroke": False})
-        hatch.add_to(group)
+        layer_geojson.style_function = lambda f: {**fill.leaflet(), "fillPattern": pattern, "fillOpacity": 1.0}
+    layer_geojson.add_to(group)
     group.add_to(fmap)
 
 

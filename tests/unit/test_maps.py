@@ -60,6 +60,20 @@ def test_era_group_holds_only_that_era(atlas: Atlas) -> None:
     assert "range_c2000" in text and "range_present" not in text
 
 
+def test_basemap_is_drawn_at_three_decimals_and_the_context_once(atlas: Atlas) -> None:
+    layer = atlas.layers_with_role("basemap")[0]
+    shown = maps.layer_collection(layer, None, "en", False, False)
+    coords = json.dumps([f["geometry"]["coordinates"] for f in shown["features"]])
+    decimals = {len(number.split(".")[1]) for number in re.findall(r"-?\d+\.\d+", coords)}
+    assert decimals and max(decimals) <= maps.BASEMAP_DECIMALS
+    source = json.dumps([f["geometry"]["coordinates"] for f in layer.geojson["features"]])
+    assert max(len(n.split(".")[1]) for n in re.findall(r"\d+\.\d+", source)) == 5  # the data is untouched
+    html = render(maps.build_base_map(atlas, maps.MapOptions()))
+    # the c. 1900 outline and its hatch are one layer: one copy of the shape, dashed edge + stripe fill
+    assert html.count('"id": "range_c1900"') == 1
+    assert re.search(r'"dashArray": "6 4", [^}]*"fillPattern": stripe_pattern_\w+', html)
+
+
 def _era_switch_script(atlas: Atlas, default: str | None) -> tuple[list[str], str]:
     fmap = maps.build_base_map(atlas, maps.MapOptions())
     era_ids = maps.add_era_switch(fmap, atlas, maps.MapOptions(), default)
