@@ -146,6 +146,21 @@ def explore_base_map(lang: str, layers: list[str], tiles: list[str]) -> Rendered
     return _explore_base(str(data_dir()), lang, tuple(sorted(layers)), tuple(tiles))
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _story_base(folder: str, lang: str, layers: tuple[str, ...]) -> RenderedMap:
+    options = maps.MapOptions(lang=lang, layers=frozenset(layers), collections=display_collection)
+    current = _atlas_for(folder)
+    fmap = maps.build_base_map(current, options)
+    maps.add_era_switch(fmap, current, options)
+    return render_map(fmap)
+
+
+def story_base_map(lang: str, layers: list[str]) -> RenderedMap:
+    """The guided story's map with every era (each step picks era and view in the browser), rendered once
+    per language and layers."""
+    return _story_base(str(data_dir()), lang, tuple(sorted(layers)))
+
+
 @st.cache_resource(show_spinner=False, max_entries=256)
 def map_component_key(script: str, key: str) -> str:
     """st_folium's component key for a map script (a hash of ~300 kB, so worth keeping)."""

@@ -426,7 +426,8 @@ class EraSwitch(MacroElement):
 
     The frame gets ``window.atlasShowEra(era_id)``; its root element's ``data-atlas-era`` says which is
     shown. The first era shown is the ``data-atlas-era`` attribute of the frame's element, when a
-    same-origin embedding page set one, else ``default``.
+    same-origin embedding page set one, else ``default``. Likewise ``window.atlasShowView(lat, lng,
+    zoom)`` and a ``data-atlas-view="lat,lng,zoom"`` attribute for the map's first view.
     All eras are features of one GeoJSON layer whose group joins the map only after the other eras are
     taken out (so only one is ever drawn). Handlers bound to the map's layers when it is created
     (st_folium's click reporting) sit on that GeoJSON layer, so they hear an era shown later too.
@@ -444,14 +445,20 @@ class EraSwitch(MacroElement):
     shown = eraId;
     document.documentElement.setAttribute("data-atlas-era", eraId);
   };
-  var first = {{ this.default|tojson }};
+  var map = {{ this._parent.get_name() }};
+  window.atlasShowView = function (lat, lng, zoom) {
+    if (isFinite(lat) && isFinite(lng) && isFinite(zoom)) map.setView([lat, lng], zoom);
+  };
+  var first = {{ this.default|tojson }}, view = null;
   try {
     var frame = window.frameElement;
     if (frame && frame.dataset && frame.dataset.atlasEra) first = frame.dataset.atlasEra;
+    if (frame && frame.dataset && frame.dataset.atlasView) view = frame.dataset.atlasView.split(",").map(Number);
   } catch (error) { /* a frame from another origin: keep the default */ }
   window.atlasShowEra(first);
   if (shown === null) window.atlasShowEra({{ this.default|tojson }});
-  {{ this.group.get_name() }}.addTo({{ this._parent.get_name() }});
+  if (view && view.length === 3) window.atlasShowView(view[0], view[1], view[2]);
+  {{ this.group.get_name() }}.addTo(map);
 })();
 {% endmacro %}""")
 

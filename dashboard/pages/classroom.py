@@ -4,16 +4,15 @@ from __future__ import annotations
 import random
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import cache
-from dashboard.core import maps
 from dashboard.core.i18n import t
 from dashboard.core.tables import split_ids
-from dashboard.ui import common, state
+from dashboard.ui import common, era_sync, fast_map, state
 from dashboard.ui.details import citations_markdown
 
 QUIZ_ORDER = "quiz_order"
+STORY_MAP_BOX = "story_map_box"
 QUIZ_ANSWERS = "quiz_answers"
 
 atlas = cache.atlas()
@@ -57,11 +56,11 @@ with story_tab:
             with st.expander(t("facts.sources", lang)):
                 st.markdown(citations_markdown(step.source_ids, atlas.table("sources"), lang), unsafe_allow_html=True)
         with map_column:
-            options = maps.MapOptions(lang=lang, layers=frozenset(step.layers), collections=cache.display_collection)
-            st_folium(maps.build_base_map(atlas, options), key="story_map", height=430 if not presenter else 500,
-                      use_container_width=True, feature_group_to_add=maps.build_era_group(atlas, step.era, lang,
-                                                                               collections=cache.display_collection),
-                      center=step.center, zoom=step.zoom, returned_objects=[])
+            base = cache.story_base_map(lang, list(step.layers))  # shared; the step's era and view are sent apart
+            with st.container(key=STORY_MAP_BOX):
+                fast_map.show(base, [], key="story_map", height=430 if not presenter else 500, returned_objects=[],
+                              hash_key=cache.map_component_key)
+            era_sync.show_era(STORY_MAP_BOX, step.era, base.map_id, view=(*step.center, step.zoom))
         population = atlas.table("population")
         if len(population) and step.highlight:
             st.vega_lite_chart(cache.population_spec(sorted(set(population["unit"])),

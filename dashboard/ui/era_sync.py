@@ -3,7 +3,8 @@
 The Explore map carries every era (see ``dashboard.core.maps.EraSwitch``), so its st_folium
 arguments stay byte-identical when the era changes and Streamlit sends only a reference to them.
 This tiny component (a few hundred bytes, no iframe) runs in the page after the map and calls the
-map frame's ``atlasShowEra``; it also marks the frame so a map still loading starts on that era.
+map frame's ``atlasShowEra`` (and ``atlasShowView`` for the story's views); it also marks the frame so
+a map still loading starts on that era and view.
 """
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ export default function ({ data }) {
       return;
     }
     frame.dataset.atlasEra = data.era;
+    const view = Array.isArray(data.view) && data.view.length === 3 ? data.view.map(Number) : null;
+    if (view) frame.dataset.atlasView = view.join(",");
     try {
-      const view = frame.contentWindow;
-      if (view && typeof view.atlasShowEra === "function") view.atlasShowEra(data.era);
+      const map = frame.contentWindow;
+      if (map && typeof map.atlasShowEra === "function") map.atlasShowEra(data.era);
+      if (map && view && typeof map.atlasShowView === "function") map.atlasShowView(view[0], view[1], view[2]);
     } catch (error) { /* not our map: it keeps its own era */ }
   };
   apply();
@@ -34,10 +38,14 @@ export default function ({ data }) {
 _component = st.components.v2.component("atlas_era_sync", js=_JS)
 
 
-def show_era(box: str, era: str, map_key: str) -> None:
-    """Show ``era`` on the map inside ``st.container(key=box)``; ``map_key`` is its component key.
+def show_era(box: str, era: str, map_key: str, view: tuple[float, float, int] | None = None) -> None:
+    """Show ``era`` on the map inside ``st.container(key=box)``; ``map_key`` identifies that map.
 
-    Call it after the map, so a map that was just replaced (new language or layers) is the one told.
+    ``view`` (lat, lng, zoom) also moves the map there (the guided story); without it the reader's own
+    pan and zoom stay. Call it after the map, so a map just replaced (new language or layers) is told.
     """
+    data: dict[str, object] = {"box": box, "era": era, "map": map_key}
+    if view is not None:
+        data["view"] = [float(view[0]), float(view[1]), int(view[2])]
     with st.container(key=CONTAINER_PREFIX + box):
-        _component(data={"box": box, "era": era, "map": map_key}, key=f"era_sync_{box}")
+        _component(data=data, key=f"era_sync_{box}")

@@ -24,10 +24,16 @@ def map_args(at: AppTest, index: int = 0) -> dict[str, Any]:
     return json.loads(components[index].proto.json_args)
 
 
-def shown_era(at: AppTest) -> str | None:
-    """The era the page asks the Explore map to show (sent by the small era-sync component)."""
+def era_sync_data(at: AppTest) -> dict[str, Any] | None:
+    """What the page tells its map (era, map id, maybe a view), sent by the small era-sync component."""
     syncs = [c for c in at.get("bidi_component") if c.proto.component_name == "atlas_era_sync"]
-    return json.loads(syncs[0].proto.json)["era"] if syncs else None
+    return json.loads(syncs[0].proto.json) if syncs else None
+
+
+def shown_era(at: AppTest) -> str | None:
+    """The era the page asks its map to show."""
+    data = era_sync_data(at)
+    return data["era"] if data else None
 
 
 def map_count(at: AppTest) -> int:
