@@ -39,10 +39,16 @@ def summary_sentence(summary: str) -> None:
     st.markdown(f'<p class="atlas-summary">{escape(summary)}</p>', unsafe_allow_html=True)
 
 
+WIDE_TABLE_COLUMNS = 8
+
+
 def data_table(table: pd.DataFrame, lang: str) -> None:
-    """The data as a real HTML <table> (read by screen readers, no canvas grid to load), rows labelled by
-    the first column, in a closed expander."""
+    """The data in a closed expander: a real HTML <table> (read by screen readers, no grid to load) with
+    rows labelled by the first column; a table too wide for the page gets the scrollable data grid."""
     with st.expander(t("common.data_as_table", lang)):
+        if len(table.columns) > WIDE_TABLE_COLUMNS:
+            st.dataframe(table, hide_index=True, width="stretch")
+            return
         shown = readable_numbers(table, lang)
         st.table(shown.set_index(shown.columns[0]) if len(shown.columns) > 1 else shown)
 
