@@ -86,18 +86,20 @@ def test_era_switch_ships_every_era_but_draws_one(atlas: Atlas) -> None:
     for era_id in era_ids:
         assert f'"id": "{era_id}"' in html, era_id
     switch = html[html.index("window.atlasShowEra = "):]
-    group = re.search(r"(feature_group_\w+)\.addTo\((map_\w+)\);\s*\}\)\(\);", switch)
+    assert re.search(r"var map = map_\w+;", html)
+    group = re.search(r"(feature_group_\w+)\.addTo\(map\);\s*\}\)\(\);", switch)
     assert group, "the era group joins the map at the end of the switch"
     # ... and only there: while folium adds the eras to it, the group is off the map (nothing drawn)
     assert html.count(f"{group.group(1)}.addTo(") == 1
     assert html.index("layer.clearLayers();") < html.index(f"{group.group(1)}.addTo(")
-    assert 'var first = "range_1970s";' in switch
-    assert "frame.dataset.atlasEra" in switch  # the embedding page may ask for another era
+    assert 'var first = "range_1970s",' in switch
+    assert "frame.dataset.atlasEra" in switch  # the embedding page may ask for another era ...
+    assert "frame.dataset.atlasView" in switch and "window.atlasShowView = " in switch  # ... and view
 
 
 def test_era_switch_falls_back_to_the_newest_era(atlas: Atlas) -> None:
     _, html = _era_switch_script(atlas, "range_3000")
-    assert 'var first = "range_present";' in html
+    assert 'var first = "range_present",' in html
 
 
 def test_era_switch_without_a_range_layer_adds_nothing(atlas: Atlas) -> None:
