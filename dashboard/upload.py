@@ -41,6 +41,7 @@ import math
 import re
 import stat
 import tempfile
+import threading
 import warnings
 import zipfile
 import zlib
@@ -236,10 +237,16 @@ class _Malformed(Exception):
 
 
 # --- public API -------------------------------------------------------------------------------
+# warnings.catch_warnings() swaps the process-wide filter list and puts it back on exit; two uploads
+# read at once in two sessions' threads could put it back in the wrong order and leave every warning
+# of the server ignored. One read at a time keeps the swaps nested (uploads are rare; reading is fast).
+_READ_LOCK = threading.Lock()
+
+
 def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
     """Read an uploaded layer; see the module docstring. Raises only ``UserLayerError``."""
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with _READ_LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             return _read(data, filename)
     except UserLayerError:

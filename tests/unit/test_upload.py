@@ -130,6 +130,33 @@ def test_geojson_round_trip(tmp_path):
     assert gdf.attrs == {"repaired": 0, "notes": []}
 
 
+def test_reads_in_many_threads_leave_the_warning_filters_as_they_were(tmp_path):
+    """Sessions read uploads in their own threads; the reader's warning silencing must not leak."""
+    import threading
+    import warnings
+
+    path = tmp_path / "areas.geojson"
+    sample().to_file(path, driver="GeoJSON")
+    data = path.read_bytes()
+    before = list(warnings.filters)
+    errors: list[BaseException] = []
+
+    def read_some() -> None:
+        try:
+            for _ in range(15):
+                assert len(read_user_layer(data, "areas.geojson")) == 2
+        except BaseException as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read_some) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and not any(thread.is_alive() for thread in threads)
+    assert list(warnings.filters) == before
+
+
 def test_json_extension_and_single_feature_and_bare_geometry():
     one = json.dumps(feature(poly([RING]), title="Only one")).encode()
     gdf = read_user_layer(one, "C:\\Users\\me\\Desktop\\area.JSON")
