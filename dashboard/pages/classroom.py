@@ -63,9 +63,13 @@ with story_tab:
             era_sync.show_era(STORY_MAP_BOX, step.era, base.map_id, view=(*step.center, step.zoom))
         population = atlas.table("population")
         if len(population) and step.highlight:
-            st.vega_lite_chart(cache.population_spec(sorted(set(population["unit"])),
-                                                     sorted(set(population["region"])), lang, step.highlight,
-                                                     height=230), width="stretch")
+            units, regions = sorted(set(population["unit"])), sorted(set(population["region"]))
+            st.vega_lite_chart(cache.population_spec(units, regions, lang, step.highlight, height=230),
+                               width="stretch")
+            start, end = step.highlight
+            years = str(start) if start == end else f"{start}–{end}"
+            common.summary_and_table(t("classroom.chart_summary", lang, years=years),
+                                     cache.population_table(units, regions, lang), lang)
 
 with quiz_tab:
     myths = atlas.table("myths")

@@ -41,6 +41,16 @@ def test_story_steps_through_every_step_and_drives_the_map() -> None:
     assert at.subheader[0].value == t(f"story.{STEPS[-2]['id']}.title", "en")
 
 
+def test_a_story_chart_comes_with_a_sentence_and_its_data_as_a_table() -> None:
+    number = next(i for i, step in enumerate(STEPS, start=1) if step.get("highlight"))
+    at = run_app(page="classroom", step=str(number))
+    no_exceptions(at)
+    start, end = STEPS[number - 1]["highlight"]
+    sentence = t("classroom.chart_summary", "en", years=f"{start}–{end}" if start != end else str(start))
+    assert any(sentence in m.value for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 1 and len(at.dataframe[0].value) > 40  # every estimate
+
+
 def test_story_step_survives_reruns_and_comes_from_the_link() -> None:
     at = run_app(page="classroom", step="5")
     assert at.subheader[0].value == t(f"story.{STEPS[4]['id']}.title", "en")
