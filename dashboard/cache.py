@@ -14,12 +14,13 @@ import streamlit as st
 from streamlit_folium import generate_js_hash
 
 from dashboard.core import charts, maps, stats
+from dashboard.core.i18n import localized
 from dashboard.core.maps import layer_collection
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
 from dashboard.core.story import StoryStep, load_story
 from dashboard.core.validation import Problem
-from dashboard.ui.fast_map import RenderedMap, render_map
+from dashboard.ui.fast_map import RenderedMap, render_dual_map, render_map
 
 
 @st.cache_resource(show_spinner=False)
@@ -159,6 +160,32 @@ def story_base_map(lang: str, layers: list[str]) -> RenderedMap:
     """The guided story's map with every era (each step picks era and view in the browser), rendered once
     per language and layers."""
     return _story_base(str(data_dir()), lang, tuple(sorted(layers)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _compare(folder: str, left: str, right: str, lang: str, layers: tuple[str, ...]) -> RenderedMap:
+    options = maps.MapOptions(lang=lang, layers=frozenset(layers), collections=display_collection)
+    return render_dual_map(maps.build_compare_map(_atlas_for(folder), left, right, options))
+
+
+def compare_map(left: str, right: str, lang: str, layers: list[str]) -> RenderedMap:
+    """The two synchronised Compare maps, rendered once per pair of eras, language and layers."""
+    return _compare(str(data_dir()), left, right, lang, tuple(sorted(layers)))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _compare_figures(folder: str, left: str, right: str, lang: str) -> tuple[pd.DataFrame, dict, dict]:
+    labels = {era["id"]: localized(era, "era_label", lang) for era in _atlas_for(folder).eras()}
+    both, table = charts.compare_frames({era_id: _area_by_admin(folder, era_id) for era_id in (left, right)},
+                                        labels, lang)
+    return (table, charts.area_by_unit_chart(both, lang).to_dict(),
+            charts.area_over_time(_era_summary(folder), lang).to_dict())
+
+
+def compare_figures(left: str, right: str, lang: str) -> tuple[pd.DataFrame, dict, dict]:
+    """Area by country and province for two eras as a table, and the two Compare charts as Vega-Lite specs
+    (built and validated once per pair of eras and language)."""
+    return _compare_figures(str(data_dir()), left, right, lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

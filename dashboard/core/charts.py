@@ -129,9 +129,9 @@ def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.C
     published["area_km2"] = published["published_area_km2"]
     published["kind"] = t("chart.published_area", lang)
     both = pd.concat([data, published], ignore_index=True)
-    both["sort"] = both["year_from"]
+    chronological = list(data.sort_values("year_from")["era_label"])  # not alphabetical ("c. 1900" after "2010s")
     return alt.Chart(both).mark_bar().encode(
-        x=alt.X("era_label:N", sort=alt.SortField("sort"), title=t("chart.era", lang), axis=alt.Axis(labelAngle=0)),
+        x=alt.X("era_label:N", sort=chronological, title=t("chart.era", lang), axis=alt.Axis(labelAngle=0)),
         xOffset="kind:N",
         y=alt.Y("area_km2:Q", title="km²"),
         color=alt.Color("kind:N", title="", scale=alt.Scale(range=["#D55E00", "#999999"]), legend=alt.Legend(orient="top")),
@@ -141,7 +141,11 @@ def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.C
 
 
 def area_by_unit_chart(frame: pd.DataFrame, lang: str, height: int = 300) -> alt.Chart:
-    """Area of two eras in each country/province: ``frame`` has columns name, era_label, area_km2."""
+    """Area of two eras in each country/province: ``frame`` has columns name, era_label, area_km2.
+
+    Tall enough for every province's name (Vega-Lite would drop labels that overlap).
+    """
+    height = max(height, 20 * frame["name"].nunique() + 40)
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y("name:N", sort="-x", title=""),
         x=alt.X("area_km2:Q", title="km²"),
@@ -151,3 +155,26 @@ def area_by_unit_chart(frame: pd.DataFrame, lang: str, height: int = 300) -> alt
         tooltip=[alt.Tooltip("name:N", title=""), alt.Tooltip("era_label:N", title=t("chart.era", lang)),
                  alt.Tooltip("area_km2:Q", title="km²", format=",.0f")],
     ).properties(height=height, width="container")
+
+
+def compare_frames(by_admin: dict[str, pd.DataFrame], era_labels: dict[str, str],
+                   lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two eras' area by country and province: long (for the chart) and side by side (for the table).
+
+    ``by_admin`` maps each era id to its ``stats.area_by_admin`` frame, in the order to show them.
+    """
+    frames = []
+    for era_id, by_unit in by_admin.items():
+        by_unit = by_unit.copy()
+        by_unit["name"] = [localized(r, "name", lang) for r in by_unit.to_dict("records")]
+        by_unit["era_label"] = era_labels[era_id]
+        frames.append(by_unit)
+    both = pd.concat(frames, ignore_index=True)
+    # provinces neither era reaches are left out (the c. 1900 range alone spans about twenty)
+    reached = both.groupby(["country", "name"])["area_km2"].transform("max") > 0.5
+    both = both[reached]
+    table = both.pivot_table(index=["country", "name"], columns="era_label", values="area_km2", aggfunc="sum",
+                             fill_value=0.0).round(0).reset_index()
+    table["country"] = [t(f"country.{str(c).lower()}", lang) for c in table["country"]]
+    table = table.rename(columns={"country": t("facts.country", lang), "name": t("compare.unit", lang)})
+    return both[["name", "era_label", "area_km2"]], table

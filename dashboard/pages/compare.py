@@ -1,15 +1,13 @@
 """Compare: any two eras side by side on synchronised maps, with area by country and province."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import cache
-from dashboard.core import charts, maps
+from dashboard.core import maps
 from dashboard.core.i18n import localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, state
+from dashboard.ui import common, fast_map, state
 
 LEFT, RIGHT = "w_compare_left", "w_compare_right"
 
@@ -33,10 +31,11 @@ def show_comparison() -> None:
     right = pick[1].selectbox(t("compare.right", lang), era_ids, format_func=era_labels.get, key=RIGHT,
                               persist_state="session")
 
-    options = maps.MapOptions(lang=lang, layers=frozenset(st.session_state.get(state.LAYERS, [])),
-                          collections=cache.display_collection)
-    dual = maps.build_compare_map(atlas, left, right, options)
-    st_folium(dual, key=f"compare_{left}_{right}_{lang}", height=430, use_container_width=True, returned_objects=[])
+    layers = list(st.session_state.get(state.LAYERS, []))
+    options = maps.MapOptions(lang=lang, layers=frozenset(layers))
+    # rendered once per pair of eras, language and layers, and shared by every session
+    fast_map.show(cache.compare_map(left, right, lang, layers), [], key=f"compare_{left}_{right}_{lang}",
+                  height=430, returned_objects=[], hash_key=cache.map_component_key)
     st.markdown(legend_html(t("legend.title", lang), maps.legend_entries(atlas, options), t("legend.note", lang),
                             inline=True),
                 unsafe_allow_html=True)
@@ -50,25 +49,14 @@ def show_comparison() -> None:
     ratio = right_km2 / left_km2 if left_km2 else 0.0
     metrics[2].metric(t("compare.ratio", lang, right=era_labels[right], left=era_labels[left]), percent(ratio, lang))
 
-    frames = []
-    for era_id in (left, right):
-        by_unit = cache.area_by_admin(era_id).copy()
-        by_unit["name"] = [localized(r, "name", lang) for r in by_unit.to_dict("records")]
-        by_unit["era_label"] = era_labels[era_id]
-        frames.append(by_unit)
-    both = pd.concat(frames, ignore_index=True)
-    table = both.pivot_table(index=["country", "name"], columns="era_label", values="area_km2", aggfunc="sum",
-                             fill_value=0.0).round(0).reset_index()
-    table["country"] = [t(f"country.{str(c).lower()}", lang) for c in table["country"]]
-    table = table.rename(columns={"country": t("facts.country", lang), "name": t("compare.unit", lang)})
-
+    table, by_unit_spec, over_time_spec = cache.compare_figures(left, right, lang)
     columns = st.columns([0.55, 0.45])
     with columns[0]:
         st.subheader(t("compare.by_unit", lang), anchor=False)
-        st.altair_chart(charts.area_by_unit_chart(both[["name", "era_label", "area_km2"]], lang), width="stretch")
+        st.vega_lite_chart(by_unit_spec, width="stretch")
     with columns[1]:
         st.subheader(t("compare.over_time", lang), anchor=False)
-        st.altair_chart(charts.area_over_time(cache.era_summary(), lang), width="stretch")
+        st.vega_lite_chart(over_time_spec, width="stretch")
 
     sentence = t("compare.summary", lang, left=era_labels[left], right=era_labels[right], left_km2=number(left_km2, lang),
                  right_km2=number(right_km2, lang), ratio=percent(ratio, lang))

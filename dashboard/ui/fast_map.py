@@ -15,6 +15,7 @@ from typing import Any
 import branca
 import folium
 import folium.elements
+import folium.plugins
 import streamlit as st
 import streamlit_folium as sf
 
@@ -72,6 +73,30 @@ def render_map(fmap: folium.Map) -> RenderedMap:
                        bounds={"_southWest": {"lat": southwest[0], "lng": southwest[1]},
                                "_northEast": {"lat": northeast[0], "lng": northeast[1]}},
                        zoom=fmap.options.get("zoom"), css_links=css, js_links=js)
+
+
+def render_dual_map(dual: folium.plugins.DualMap) -> RenderedMap:
+    """Render two synchronised maps the way st_folium does a DualMap (it renders the pair twice)."""
+    dual.render()
+    dual.render()
+    html = sf._get_html(dual)
+    header = sf._get_header(dual)
+    script = sf._get_map_string(dual)
+    try:
+        southwest, northeast = dual.get_bounds()
+    except AttributeError:  # as st_folium: a DualMap has no bounds of its own
+        southwest, northeast = [None, None], [None, None]
+    css: list[str] = []
+    js: list[str] = []
+    for part in (dual.m1, dual.m2, dual):
+        part_css, part_js = _links(part)
+        css.extend(part_css)
+        js.extend(part_js)
+    return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(dual),
+                       bounds={"_southWest": {"lat": southwest[0], "lng": southwest[1]},
+                               "_northEast": {"lat": northeast[0], "lng": northeast[1]}},
+                       zoom=dual.options.get("zoom") if hasattr(dual, "options") else {},
+                       css_links=tuple(css), js_links=tuple(js))
 
 
 def render_group(group: folium.FeatureGroup, idx: int) -> RenderedGroup:

@@ -48,3 +48,29 @@ def test_component_key_is_stable_across_reruns() -> None:
     first = [json.loads(c.proto.json_args)["key"] for c in at.get("component_instance")]
     at.run()
     assert [json.loads(c.proto.json_args)["key"] for c in at.get("component_instance")] == first
+
+
+def _dual_both_ways() -> None:
+    from streamlit_folium import st_folium
+
+    from dashboard import cache
+    from dashboard.core import maps
+    from dashboard.ui import fast_map
+
+    layers = ["protected_areas_russia"]
+    options = maps.MapOptions(lang="zh", layers=frozenset(layers), collections=cache.display_collection)
+    fresh = maps.build_compare_map(cache.atlas(), "range_c1900", "range_present", options)
+    st_folium(fresh, key="compare_real", height=430, use_container_width=True, returned_objects=[])
+    fast_map.show(cache.compare_map("range_c1900", "range_present", "zh", layers), [], key="compare_fast",
+                  height=430, returned_objects=[], hash_key=cache.map_component_key)
+
+
+def test_shared_compare_maps_send_what_st_folium_sends() -> None:
+    at = AppTest.from_function(_dual_both_ways, default_timeout=120).run()
+    assert [e.value for e in at.exception] == []
+    real, fast = (json.loads(c.proto.json_args) for c in at.get("component_instance"))
+    real.pop("key"), fast.pop("key")
+    assert set(real) == set(fast)
+    for name in real:
+        assert fast[name] == real[name], name
+    assert "map_div2" in fast["script"] and "range_c1900" in fast["script"] and "range_present" in fast["script"]
