@@ -32,14 +32,20 @@ def _both_ways() -> None:
                   key="fast", height=480, returned_objects=returned, hash_key=cache.map_component_key)
 
 
-def test_fast_map_arguments_equal_st_folium() -> None:
-    at = AppTest.from_function(_both_ways, default_timeout=120).run()
+def _fast_args_equal_st_foliums(script) -> dict:
+    """Run ``script`` (st_folium first, then fast_map) and check both sent the same arguments."""
+    at = AppTest.from_function(script, default_timeout=120).run()
     assert [e.value for e in at.exception] == []
     real, fast = (json.loads(c.proto.json_args) for c in at.get("component_instance"))
     real.pop("key"), fast.pop("key")
     assert set(real) == set(fast)
     for name in real:
         assert fast[name] == real[name], name
+    return fast
+
+
+def test_fast_map_arguments_equal_st_folium() -> None:
+    fast = _fast_args_equal_st_foliums(_both_ways)
     assert "range_1970s" in fast["feature_group"] and "pa_hunchun" in fast["script"]
 
 
@@ -66,11 +72,5 @@ def _dual_both_ways() -> None:
 
 
 def test_shared_compare_maps_send_what_st_folium_sends() -> None:
-    at = AppTest.from_function(_dual_both_ways, default_timeout=120).run()
-    assert [e.value for e in at.exception] == []
-    real, fast = (json.loads(c.proto.json_args) for c in at.get("component_instance"))
-    real.pop("key"), fast.pop("key")
-    assert set(real) == set(fast)
-    for name in real:
-        assert fast[name] == real[name], name
+    fast = _fast_args_equal_st_foliums(_dual_both_ways)
     assert "map_div2" in fast["script"] and "range_c1900" in fast["script"] and "range_present" in fast["script"]
