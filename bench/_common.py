@@ -1,6 +1,6 @@
 """Shared helpers for the hand-run benchmarks (bench/run.py, bench/load.py). Not tests.
 
-Streamlit servers are started exactly as the e2e tests start them (tests/e2e/conftest.py): from
+Streamlit servers are started here for the benchmarks and the e2e tests (tests/e2e/conftest.py): from
 the repo root, on 127.0.0.1 and a free port, headless, static serving on, file watcher off. All
 traffic stays on 127.0.0.1. Process figures (RSS, CPU time) come from /proc (Linux only).
 """
@@ -19,12 +19,14 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO_ROOT / "bench" / "results"  # gitignored
 APP = REPO_ROOT / "dashboard" / "app.py"
 BASELINE_APP = REPO_ROOT / "bench" / "baseline_app.py"
 SERVER_START_TIMEOUT = 90.0
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -65,8 +67,20 @@ class Server:
                 self.process.wait(timeout=5)
 
 
-def start_server(script: Path, logdir: Path) -> Server:
-    """``python -m streamlit run <script>`` with the same flags as the e2e tests; waits until healthy."""
+def is_local(url: str) -> bool:
+    """True for URLs that stay on this machine (and for data:, blob:, about: and error pages)."""
+    parts = urlsplit(url)
+    if parts.scheme in {"data", "blob", "about", "chrome-error"}:
+        return True
+    return (parts.hostname or "") in LOCAL_HOSTS
+
+
+def start_server(script: Path, logdir: Path, timeout: float = SERVER_START_TIMEOUT) -> Server:
+    """``python -m streamlit run <script>`` from the repo root (its .streamlit/config.toml applies), on
+    127.0.0.1 and a free port, headless, static serving on, file watcher off; waits until healthy.
+
+    The e2e tests (tests/e2e/conftest.py) and the benchmarks both start their servers here.
+    """
     port = free_port()
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / f"{script.stem}-{port}.log"
@@ -84,7 +98,7 @@ def start_server(script: Path, logdir: Path) -> Server:
         process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, env=env)
     server = Server(script, process, port, log)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit run {script} exited with {process.returncode}:\n"
@@ -97,7 +111,7 @@ def start_server(script: Path, logdir: Path) -> Server:
             pass
         if time.monotonic() > deadline:
             server.stop()
-            raise RuntimeError(f"streamlit run {script} not healthy after {SERVER_START_TIMEOUT:.0f} s:\n"
+            raise RuntimeError(f"streamlit run {script} not healthy after {timeout:.0f} s:\n"
                                + log.read_text(errors="replace"))
         time.sleep(0.1)
 

@@ -39,7 +39,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -47,7 +46,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: 
 
 from _common import (  # noqa: E402
     APP, BASELINE_APP, REPO_ROOT, Server, cpu_delta, descendant_cpu, machine_info, md_table, median,
-    percentile, start_server, write_results,
+    is_local, percentile, start_server, write_results,
 )
 
 CHROMIUM = Path(os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium"))
@@ -62,7 +61,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 STEP_TIMEOUT_MS = 60_000
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 PAGE_READY_TARGET = 1.3
 RERUN_TARGET = 1.5
 PAYLOAD_TARGET_KB = 400
@@ -205,13 +203,6 @@ RESET_RERUN_JS = ("() => { const b = window.__bench; b.keys = []; b.sends = []; 
                   " b.dchanges = []; }")
 
 
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in {"data", "blob", "about", "chrome-error"}:
-        return True
-    return (parts.hostname or "") in LOCAL_HOSTS
-
-
 class Target:
     """One server, its browser context (warm HTTP cache), and a long-lived page for reruns."""
 
@@ -237,7 +228,7 @@ class Target:
             ws.on("framereceived", on_frame)
 
         def on_request(request) -> None:
-            if not _is_local(request.url):
+            if not is_local(request.url):
                 self.external_requests.append(request.url)
 
         page.on("websocket", on_websocket)

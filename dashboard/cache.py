@@ -128,14 +128,16 @@ def population_spec(units: list[str], regions: list[str], lang: str, highlight: 
                             tuple(highlight) if highlight else None, height)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _explore_base(folder: str, lang: str, layers: tuple[str, ...], tiles: tuple[str, ...]) -> RenderedMap:
-    options = maps.MapOptions(lang=lang, layers=frozenset(layers), online_tiles=tiles, compact_popups=True,
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _era_map(folder: str, lang: str, layers: tuple[str, ...], tiles: tuple[str, ...], explore: bool) -> RenderedMap:
+    # Explore: short popups (its details panel has the full record) and the draw tool; the story: neither
+    options = maps.MapOptions(lang=lang, layers=frozenset(layers), online_tiles=tiles, compact_popups=explore,
                               collections=display_collection)
     current = _atlas_for(folder)
     fmap = maps.build_base_map(current, options)
     maps.add_era_switch(fmap, current, options)
-    maps.add_draw_tool(fmap, options.asset_base)
+    if explore:
+        maps.add_draw_tool(fmap, options.asset_base)
     return render_map(fmap)
 
 
@@ -144,22 +146,13 @@ def explore_base_map(lang: str, layers: list[str], tiles: list[str]) -> Rendered
 
     Rendered once per language, layers and tiles: an era change sends the browser nothing new.
     """
-    return _explore_base(str(data_dir()), lang, tuple(sorted(layers)), tuple(tiles))
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _story_base(folder: str, lang: str, layers: tuple[str, ...]) -> RenderedMap:
-    options = maps.MapOptions(lang=lang, layers=frozenset(layers), collections=display_collection)
-    current = _atlas_for(folder)
-    fmap = maps.build_base_map(current, options)
-    maps.add_era_switch(fmap, current, options)
-    return render_map(fmap)
+    return _era_map(str(data_dir()), lang, tuple(sorted(layers)), tuple(tiles), explore=True)
 
 
 def story_base_map(lang: str, layers: list[str]) -> RenderedMap:
     """The guided story's map with every era (each step picks era and view in the browser), rendered once
     per language and layers."""
-    return _story_base(str(data_dir()), lang, tuple(sorted(layers)))
+    return _era_map(str(data_dir()), lang, tuple(sorted(layers)), (), explore=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

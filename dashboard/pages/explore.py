@@ -69,7 +69,7 @@ def era_view(slider_box: DeltaGenerator, map_box: DeltaGenerator, legend_box: De
     """Everything that depends on the era; moving the slider reruns only this, never the map."""
     if era_ids:
         if st.session_state.get(state.ERA) not in era_ids:
-            st.session_state[state.ERA] = "range_present" if "range_present" in era_ids else era_ids[-1]
+            st.session_state[state.ERA] = state.default_view(atlas).era
         with slider_box:
             era = st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get,
                                    key=state.ERA, persist_state="session")
@@ -123,8 +123,9 @@ def eras_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 st.sidebar.divider()  # above the share link, which the era view keeps current
 era_view(controls[0], map_column, legend_box, figures_box)
-if era_ids and len(cache.era_summary()):
-    common.data_table(eras_table(cache.era_summary()), lang)
+all_eras = cache.era_summary()
+if era_ids and len(all_eras):
+    common.data_table(eras_table(all_eras), lang)
 
 drawn = user_area.drawings_to_frame((result or {}).get("all_drawings"))
 with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded is not None or bool(upload_error),

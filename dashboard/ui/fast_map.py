@@ -67,12 +67,15 @@ def render_map(fmap: folium.Map) -> RenderedMap:
     html = sf._get_html(fmap)
     header = sf._get_header(fmap)
     script = sf._get_map_string(fmap)
-    southwest, northeast = fmap.get_bounds()
     css, js = _links(fmap)
     return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(fmap),
-                       bounds={"_southWest": {"lat": southwest[0], "lng": southwest[1]},
-                               "_northEast": {"lat": northeast[0], "lng": northeast[1]}},
-                       zoom=fmap.options.get("zoom"), css_links=css, js_links=js)
+                       bounds=_bounds(*fmap.get_bounds()), zoom=fmap.options.get("zoom"), css_links=css, js_links=js)
+
+
+def _bounds(southwest: list, northeast: list) -> dict[str, dict[str, float]]:
+    """Bounds as st_folium reports them (Leaflet's LatLngBounds shape)."""
+    return {"_southWest": {"lat": southwest[0], "lng": southwest[1]},
+            "_northEast": {"lat": northeast[0], "lng": northeast[1]}}
 
 
 def render_dual_map(dual: folium.plugins.DualMap) -> RenderedMap:
@@ -93,8 +96,7 @@ def render_dual_map(dual: folium.plugins.DualMap) -> RenderedMap:
         css.extend(part_css)
         js.extend(part_js)
     return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(dual),
-                       bounds={"_southWest": {"lat": southwest[0], "lng": southwest[1]},
-                               "_northEast": {"lat": northeast[0], "lng": northeast[1]}},
+                       bounds=_bounds(southwest, northeast),
                        zoom=dual.options.get("zoom") if hasattr(dual, "options") else {},
                        css_links=tuple(css), js_links=tuple(js))
 

@@ -8,20 +8,17 @@ skipped, unless ``CI=true``, where a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from helpers import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from _common import Server, is_local, start_server  # noqa: E402  (the benchmarks start servers the same way)
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route, WebSocketRoute
 
 #: The system Chromium (Debian package). ATLAS_CHROMIUM may point at another Chromium build.
@@ -37,7 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 SERVER_START_TIMEOUT = 60.0
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -86,42 +82,6 @@ def browser_context_args(browser_context_args: dict) -> dict:
 # --- Streamlit servers ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class _Server:
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-
-def _wait_healthy(server: _Server, script: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while True:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"streamlit run {script} exited with code {server.process.returncode} before it "
-                f"became healthy. Its output:\n{server.log.read_text(errors='replace')}"
-            )
-        try:
-            with urllib.request.urlopen(server.url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            server.process.kill()
-            raise RuntimeError(
-                f"streamlit run {script} was not healthy after {SERVER_START_TIMEOUT:.0f} s. "
-                f"Its output:\n{server.log.read_text(errors='replace')}"
-            )
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="session")
 def streamlit_app() -> Iterator[Callable[[str | Path], str]]:
     """Factory: ``streamlit_app("bench/baseline_app.py")`` -> base URL of a live server.
@@ -130,57 +90,25 @@ def streamlit_app() -> Iterator[Callable[[str | Path], str]]:
     .streamlit/config.toml applies), bound to 127.0.0.1 on a free port, with static serving
     on and the file watcher off. Static files come from ``<script dir>/static``.
     """
-    servers: dict[Path, _Server] = {}
+    servers: dict[Path, Server] = {}
     logdir = Path(tempfile.mkdtemp(prefix="atlas-e2e-"))
 
     def start(script_path: str | Path) -> str:
         script = Path(script_path)
         script = (script if script.is_absolute() else REPO_ROOT / script).resolve()
-        if script in servers:
-            return servers[script].url
-        if not script.is_file():
-            raise FileNotFoundError(script)
-        port = _free_port()
-        log = logdir / f"{script.stem}-{port}.log"
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", str(script),
-            "--server.headless", "true",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false",
-            "--server.enableStaticServing", "true",
-            "--server.fileWatcherType", "none",
-        ]  # fmt: skip
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                cmd, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-            )
-        server = _Server(process, f"http://127.0.0.1:{port}", log)
-        servers[script] = server
-        _wait_healthy(server, script)
-        return server.url
+        if script not in servers:
+            if not script.is_file():
+                raise FileNotFoundError(script)
+            servers[script] = start_server(script, logdir, timeout=SERVER_START_TIMEOUT)
+        return servers[script].url
 
     yield start
 
     for server in servers.values():
-        if server.process.poll() is None:
-            server.process.terminate()
-            try:
-                server.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait(timeout=5)
+        server.stop()
 
 
 # --- an offline page -----------------------------------------------------------------------
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in {"data", "blob", "about", "chrome-error"}:
-        return True
-    return (parts.hostname or "") in LOCAL_HOSTS
 
 
 @dataclass
@@ -218,7 +146,7 @@ def offline_page(context: BrowserContext) -> OfflinePage:
 
     def on_route(route: Route) -> None:
         url = route.request.url
-        if _is_local(url):
+        if is_local(url):
             route.continue_()
         else:
             result.external_requests.append(f"{route.request.method} {url}")
@@ -234,11 +162,11 @@ def offline_page(context: BrowserContext) -> OfflinePage:
             result.console_errors.append(f"{message.text} ({location.get('url', '')})")
 
     def on_response(response) -> None:
-        if response.status >= 400 and _is_local(response.url):
+        if response.status >= 400 and is_local(response.url):
             result.bad_responses.append(f"{response.status} {response.url}")
 
     context.route("**/*", on_route)
-    context.route_web_socket(lambda url: not _is_local(url), on_websocket)
+    context.route_web_socket(lambda url: not is_local(url), on_websocket)
     page.on("console", on_console)
     page.on("pageerror", lambda error: result.page_errors.append(str(error)))
     page.on("response", on_response)
