@@ -36,9 +36,8 @@ def show_comparison() -> None:
     # rendered once per pair of eras, language and layers, and shared by every session
     fast_map.show(cache.compare_map(left, right, lang, layers), [], key=f"compare_{left}_{right}_{lang}",
                   height=430, returned_objects=[], hash_key=cache.map_component_key)
-    st.markdown(legend_html(t("legend.title", lang), maps.legend_entries(atlas, options), t("legend.note", lang),
-                            inline=True),
-                unsafe_allow_html=True)
+    st.html(legend_html(t("legend.title", lang), maps.legend_entries(atlas, options), t("legend.note", lang),
+                        inline=True))
 
     summary = cache.era_summary().set_index("id")
     left_km2, right_km2 = summary.loc[left, "area_km2"], summary.loc[right, "area_km2"]

@@ -7,6 +7,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import cache
 from dashboard.core import maps
+from dashboard.core.figures import KeyFigure, figures_html
 from dashboard.core.i18n import localized, number, percent, t
 from dashboard.core.legend import legend_html
 from dashboard.ui import common, era_sync, fast_map, state, user_area
@@ -80,9 +81,9 @@ def era_view(slider_box: DeltaGenerator, map_box: DeltaGenerator, legend_box: De
         with slider_box:
             st.warning(t("explore.no_range", lang))
     with legend_box:
-        st.markdown(legend_html(t("legend.title", lang),
-                                maps.legend_entries(atlas, options, era_labels.get(era) if era else None),
-                                t("legend.note", lang)), unsafe_allow_html=True)
+        st.html(legend_html(t("legend.title", lang),
+                            maps.legend_entries(atlas, options, era_labels.get(era) if era else None),
+                            t("legend.note", lang)))
     summary = cache.era_summary()
     row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
     if row is not None:
@@ -92,20 +93,19 @@ def era_view(slider_box: DeltaGenerator, map_box: DeltaGenerator, legend_box: De
 
 
 def era_figures(era: str, row: pd.Series) -> None:
-    """The era's key figures and a sentence saying them."""
-    metrics = st.columns(3)
-    metrics[0].metric(t("explore.metric_area", lang, era=era_labels[era]), f"{number(row['area_km2'], lang)} km²",
-                      help=t("explore.metric_area_help", lang))
-    metrics[1].metric(t("explore.metric_kept", lang), percent(row["share_of_c1900"] or 0, lang),
-                      help=t("explore.metric_kept_help", lang))
-    metrics[2].metric(t("explore.metric_protected", lang), percent(row["protected_share"], lang),
-                      help=t("explore.metric_protected_help", lang))
+    """The era's key figures and a sentence saying them, as one light HTML element (redrawn on every era change)."""
+    area, kept, protected = (number(row["area_km2"], lang), percent(row["share_of_c1900"] or 0, lang),
+                             percent(row["protected_share"], lang))
+    figures = [
+        KeyFigure(t("explore.metric_area", lang, era=era_labels[era]), f"{area} km²", t("explore.metric_area_help", lang)),
+        KeyFigure(t("explore.metric_kept", lang), kept, t("explore.metric_kept_help", lang)),
+        KeyFigure(t("explore.metric_protected", lang), protected, t("explore.metric_protected_help", lang)),
+    ]
+    sentence = t("explore.summary", lang, era=era_labels[era], area=area, kept=kept, protected=protected)
     published = row["published_area_km2"]
-    sentence = t("explore.summary", lang, era=era_labels[era], area=number(row["area_km2"], lang),
-                 kept=percent(row["share_of_c1900"] or 0, lang), protected=percent(row["protected_share"], lang))
     if published is not None and not pd.isna(published):
         sentence += " " + t("explore.summary_published", lang, published=number(published, lang))
-    common.summary_sentence(sentence)
+    st.html(figures_html(figures, t("explore.figures_title", lang), sentence))
 
 
 def eras_table(summary: pd.DataFrame) -> pd.DataFrame:

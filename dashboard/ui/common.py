@@ -36,7 +36,7 @@ def summary_and_table(summary: str, table: pd.DataFrame | None, lang: str) -> No
 
 
 def summary_sentence(summary: str) -> None:
-    st.markdown(f'<p class="atlas-summary">{escape(summary)}</p>', unsafe_allow_html=True)
+    st.html(f'<p class="atlas-summary">{escape(summary)}</p>')
 
 
 WIDE_TABLE_COLUMNS = 8
@@ -74,7 +74,8 @@ def presenter_css() -> None:
         [data-testid="stMarkdownContainer"] p, li, label, .atlas-summary {font-size: 1.15rem !important; color: #000;}
         h1 {font-size: 2.1rem !important;}
         h2 {font-size: 1.6rem !important; padding: 0 0 0.3rem 0 !important;}
-        [data-testid="stMetricValue"] {font-size: 2.2rem !important; color: #000;}
+        [data-testid="stMetricValue"], .atlas-figure-value {font-size: 2.2rem !important; color: #000;}
+        .atlas-figure dt, .atlas-figure-meaning {font-size: 1rem !important; color: #000;}
         button[kind] {font-size: 1.15rem !important; min-height: 2.8rem;}
         .block-container {padding-top: 2rem !important; padding-left: 1.2rem; padding-right: 1.2rem;
                           max-width: 100% !important;}
@@ -86,6 +87,12 @@ def base_css() -> None:
         .block-container {padding-top: 2.6rem; padding-bottom: 1rem;}
         .atlas-summary {margin: 0.2rem 0 0.4rem 0; color: #222;}
         .atlas-legend li {font-size: 0.95rem;}
+        .atlas-figures {display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; margin: 0.4rem 0 0.7rem 0; padding: 0 !important;}
+        .atlas-figure {flex: 1 1 12rem; min-width: 0;}
+        .atlas-figure dt {font-size: 0.875rem; font-weight: 400; color: #31333f;}
+        .atlas-figure dd {margin: 0;}
+        .atlas-figure-value {font-size: 2.25rem; line-height: 1.25; color: #31333f;}
+        .atlas-figure-meaning {font-size: 0.8rem; line-height: 1.35; color: #555;}
         .atlas-ready {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
         </style>""", unsafe_allow_html=True)

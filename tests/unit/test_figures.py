@@ -1,0 +1,24 @@
+"""The key-figures block: escaped, labelled, one definition-list item per figure."""
+from __future__ import annotations
+
+from dashboard.core.figures import KeyFigure, figures_html
+
+
+def test_figures_are_a_labelled_definition_list_with_the_sentence_after() -> None:
+    html = figures_html([KeyFigure("Range area, 1970s", "68,137 km²", "Area of our drawing."),
+                         KeyFigure("Share protected", "41%")], "Key figures", "In the 1970s ...")
+    assert html.startswith('<dl class="atlas-figures" aria-label="Key figures">')
+    assert html.count('<div class="atlas-figure">') == 2
+    assert "<dt>Range area, 1970s</dt>" in html and '<dd class="atlas-figure-value">68,137 km²</dd>' in html
+    assert html.count("atlas-figure-meaning") == 1  # a figure without a meaning gets no empty line
+    assert html.endswith('</dl><p class="atlas-summary">In the 1970s ...</p>')
+
+
+def test_figure_text_from_data_is_escaped() -> None:
+    html = figures_html([KeyFigure('<img src=x onerror="alert(1)">', "<b>1</b>", "a & b")], 'x" onload="y')
+    assert "<img" not in html and "<b>" not in html and 'onload="y"' not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html and "a &amp; b" in html
+
+
+def test_no_sentence_no_paragraph() -> None:
+    assert "atlas-summary" not in figures_html([KeyFigure("a", "1")], "t")
