@@ -5,16 +5,17 @@ Shapefile (.zip) or a GeoPackage (.gpkg) and returns a GeoDataFrame in EPSG:4326
 only valid, non-empty Polygon/MultiPolygon geometries. Anything wrong with the upload raises
 ``UserLayerError`` whose message is written for a 14-year-old (no traceback, no library error
 text; sometimes a short technical hint in square brackets). Messages never contain text taken
-from the upload itself.
+from the upload itself. Each message is a catalog key (``upload.error.*``) with values:
+``str(error)`` is the English text, ``error.message(lang)`` the text in the reader's language.
 
 The returned frame has a ``name`` column first, then at most ``MAX_COLUMNS`` attribute columns,
 then ``geometry``. Every attribute value is *raw* text (``str``, at most ``MAX_TEXT_CHARS``
 characters, "" for missing values); column names come from the upload too. Nothing is escaped
 here: callers MUST HTML-escape names, column names and values before showing them (folium
 tooltips/popups, st.markdown with unsafe_allow_html, ...). ``gdf.attrs["repaired"]`` is the number
-of shapes that were repaired, ``gdf.attrs["notes"]`` a list of plain-English notes for the UI
-(they contain no text from the upload). Read the attrs straight away: some pandas operations drop
-them.
+of shapes that were repaired, ``gdf.attrs["notes"]`` a list of ``Message`` notes for the UI
+(``upload.note.*`` keys, translated when shown; they contain no text from the upload). Read the
+attrs straight away: some pandas operations drop them.
 
 Safety: the size is checked before parsing; zips are inspected (names, member count, sizes,
 compression ratio, symlinks, encryption) before anything is extracted, and only the shapefile's
@@ -61,6 +62,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from dashboard.core.crs import DISPLAY_CRS
+from dashboard.core.i18n import Message
 from dashboard.core.validation import REGION_BOUNDS
 
 __all__ = [
@@ -107,14 +109,15 @@ _COMPLEXITY_SAMPLE = 2_000
 # projection could otherwise silently wrap onto the globe.
 MAX_ABS_COORDINATE = 1e9
 
-ACCEPTED_TYPES = "GeoJSON (.geojson or .json), KML (.kml), a zipped Shapefile (.zip) or a GeoPackage (.gpkg)"
+_ACCEPTED = Message("upload.word.accepted_types")
+ACCEPTED_TYPES = str(_ACCEPTED)  # in English
 
 _EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".zip": "zip", ".gpkg": "gpkg"}
-_FORMAT_WORDS = {
-    "geojson": "a GeoJSON file",
-    "kml": "a KML file",
-    "zip": "a zip file",
-    "gpkg": "a GeoPackage",
+_FORMAT_WORDS = {  # "a GeoJSON file" ...
+    "geojson": Message("upload.word.geojson_file"),
+    "kml": Message("upload.word.kml_file"),
+    "zip": Message("upload.word.zip_file"),
+    "gpkg": Message("upload.word.geopackage"),
 }
 _NAME_KEYS = ("name", "Name", "NAME", "title", "Title", "TITLE")
 # Drawing settings that LIBKML turns into columns; they are not information about the area.
@@ -124,69 +127,41 @@ _REGION = box(*REGION_BOUNDS)
 
 
 class UserLayerError(ValueError):
-    """The upload cannot be used; ``str(error)`` is a message a student can understand."""
+    """The upload cannot be used: a message a student can understand, as a catalog key and values.
+
+    ``str(error)`` is the English text (for logs); ``error.message(lang)`` translates it, and
+    ``error.text`` is the untranslated ``Message`` to keep (it holds no traceback).
+    """
+
+    def __init__(self, key: str, /, *, hint: str = "", **values: Any) -> None:
+        self.text = Message(key, values, hint=hint)
+        super().__init__(str(self.text))
+
+    def message(self, lang: str) -> str:
+        """The message in ``lang`` (English for a language without a catalog)."""
+        return self.text.render(lang)
 
 
-# --- messages ---------------------------------------------------------------------------------
-_TOO_BIG = (
-    "This file is too big: the limit is 10 MB. Try simplifying the shapes or uploading fewer of them."
-)
-_EMPTY_FILE = "This file is empty: there is nothing in it."
-_TOO_MANY_VERTICES = (
-    f"This file has too many corner points (more than {MAX_VERTICES:,}) for us to draw. "
-    "Try simplifying the shapes in a GIS program first."
-)
-_TOO_MANY_FEATURES = (
-    f"This file has too many shapes (more than {MAX_FEATURES:,}). Please upload fewer shapes."
-)
-_NOT_NUMBERS = (
-    "Some coordinates in this file are not real numbers (for example “NaN”, “Infinity” or a number "
-    "far too big to be a place on Earth), so we cannot draw it."
-)
-_OUT_OF_RANGE = (
-    "Some coordinates in this file are not on Earth: longitude must be between -180 and 180 and "
-    "latitude between -90 and 90. Maybe the file uses metres but does not say which coordinate "
-    "system it uses."
-)
-_CRS_UNREADABLE = (
-    "The file says its coordinates are in a system we cannot read, so we do not know where on "
-    "Earth the shapes are. Try saving it again as GeoJSON in longitude/latitude (WGS 84, EPSG:4326)."
-)
-_CRS_MISSING = (
-    "The file does not say which coordinate system it uses, and its numbers are not "
-    "longitude/latitude, so we do not know where on Earth the shapes are. For a shapefile, include "
-    "the .prj file in the zip."
-)
-_NOT_CONVERTIBLE = (
-    "Some places in this file could not be converted to longitude/latitude: their coordinates do "
-    "not fit the coordinate system the file says it uses."
-)
-_NO_SHAPES = "This file contains no shapes at all."
-_ONLY_POINTS_LINES = (
-    "This file only contains points or lines, but no areas. We can only measure and compare areas "
-    "(polygons), so please upload a file with polygons."
-)
-_NO_USABLE_AREAS = "None of the shapes in this file could be used as areas: they were all broken or empty."
-_TOO_TANGLED = (
-    "The outlines in this file cross over themselves too many times for us to repair. Try "
-    "simplifying or fixing the shapes in a GIS program first. [self-intersections]"
-)
-_TOO_COMPLEX = (
-    "The outlines in this file are folded or zig-zagged in a way that is too complicated for us to "
-    "check. Try simplifying the shapes in a GIS program first. [outline complexity]"
-)
-_TOO_DEEP = "This file is nested too deeply (lists inside lists inside lists …) to be a map."
+# --- messages (catalog keys; see dashboard/locales/*.json) ------------------------------------
+_TOO_BIG = "upload.error.too_big"
+_EMPTY_FILE = "upload.error.empty_file"
+_TOO_MANY_VERTICES = "upload.error.too_many_vertices"
+_TOO_MANY_FEATURES = "upload.error.too_many_features"
+_NOT_NUMBERS = "upload.error.not_numbers"
+_OUT_OF_RANGE = "upload.error.out_of_range"
+_CRS_UNREADABLE = "upload.error.crs_unreadable"
+_CRS_MISSING = "upload.error.crs_missing"
+_NOT_CONVERTIBLE = "upload.error.not_convertible"
+_NO_SHAPES = "upload.error.no_shapes"
+_ONLY_POINTS_LINES = "upload.error.only_points_lines"
+_NO_USABLE_AREAS = "upload.error.no_usable_areas"
+_TOO_TANGLED = "upload.error.too_tangled"
+_TOO_COMPLEX = "upload.error.too_complex"
+_TOO_DEEP = "upload.error.too_deep"
 
 
-def _damaged(kind: str, hint: str | None = None) -> UserLayerError:
-    msg = f"We could not read this file. It may be damaged, or it may not really be {_FORMAT_WORDS[kind]}."
-    if hint:
-        msg += f" [{hint}]"
-    return UserLayerError(msg)
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _damaged(kind: str, hint: str = "") -> UserLayerError:
+    return UserLayerError("upload.error.damaged", hint=hint, format=_FORMAT_WORDS[kind])
 
 
 # --- bookkeeping ------------------------------------------------------------------------------
@@ -200,12 +175,12 @@ class _Budget:
     def add_vertices(self, n: int) -> None:
         self.vertices += n
         if self.vertices > MAX_VERTICES:
-            raise UserLayerError(_TOO_MANY_VERTICES)
+            raise UserLayerError(_TOO_MANY_VERTICES, limit=MAX_VERTICES)
 
     def add_features(self, n: int) -> None:
         self.features += n
         if self.features > MAX_FEATURES:
-            raise UserLayerError(_TOO_MANY_FEATURES)
+            raise UserLayerError(_TOO_MANY_FEATURES, limit=MAX_FEATURES)
 
 
 @dataclass
@@ -219,7 +194,7 @@ class _Stats:
     truncated: int = 0
     dropped_columns: bool = False
     assumed_lonlat: bool = False
-    converted_from: set[str] = field(default_factory=set)
+    converted_from: set[str] = field(default_factory=set)  # "EPSG:…" codes; "" for a system without one
 
 
 @dataclass
@@ -254,17 +229,12 @@ def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
     except RecursionError:
         raise UserLayerError(_TOO_DEEP) from None
     except MemoryError:
-        raise UserLayerError(
-            "This file is too big or too complicated for us to open. Try simplifying it."
-        ) from None
+        raise UserLayerError("upload.error.out_of_memory") from None
     except Exception as exc:  # anything a library raised on hostile input
         logger.debug("upload could not be read", exc_info=True)
         if _RAISE_UNEXPECTED and not isinstance(exc, _EXPECTED_ERRORS):
             raise  # tests switch this on to find unhandled cases
-        raise UserLayerError(
-            f"We could not read this file. It may be damaged, or it may not be one of the types we "
-            f"accept: {ACCEPTED_TYPES}. [{type(exc).__name__}]"
-        ) from None
+        raise UserLayerError("upload.error.unreadable", hint=type(exc).__name__, accepted=_ACCEPTED) from None
 
 
 def in_region(gdf: gpd.GeoDataFrame) -> bool:
@@ -302,9 +272,9 @@ def _read(data: Any, filename: Any) -> gpd.GeoDataFrame:
     elif isinstance(data, (bytes, bytearray)):
         size = len(data)
     else:
-        raise UserLayerError("We did not receive a file. Please choose a file to upload.")
+        raise UserLayerError("upload.error.no_file")
     if size > MAX_UPLOAD_BYTES:  # before any parsing
-        raise UserLayerError(_TOO_BIG)
+        raise UserLayerError(_TOO_BIG, mb=MAX_UPLOAD_BYTES // (1024 * 1024))
     if size == 0:
         raise UserLayerError(_EMPTY_FILE)
     data = bytes(data)
@@ -330,14 +300,9 @@ def _read(data: Any, filename: Any) -> gpd.GeoDataFrame:
                 layers = _read_gdal(path, "gpkg", budget, stats)
             else:
                 if b"\x00" in data[:4096]:  # UTF-16/32: the DOCTYPE check below needs ASCII-compatible text
-                    raise UserLayerError(
-                        "This KML file is not saved as UTF-8 text, so we cannot read it. [encoding]"
-                    )
+                    raise UserLayerError("upload.error.kml_not_utf8")
                 if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, re.IGNORECASE):
-                    raise UserLayerError(
-                        "This KML file contains a DOCTYPE or ENTITY section, which we do not open for "
-                        "safety reasons. Please export the KML again from your map program."
-                    )
+                    raise UserLayerError("upload.error.kml_doctype")
                 path = tmpdir / "upload.kml"
                 path.write_bytes(data)
                 layers = _read_gdal(path, "kml", budget, stats)
@@ -350,8 +315,9 @@ def _kind_from_name(filename: str) -> tuple[str, str]:
     ext = "." + base.rsplit(".", 1)[-1] if "." in base else ""
     if ext in _EXTENSIONS:
         return ext, _EXTENSIONS[ext]
-    shown = f"“{ext}” files" if re.fullmatch(r"\.[a-z0-9]{1,10}", ext) else "this kind of file"
-    raise UserLayerError(f"We cannot open {shown}. We accept: {ACCEPTED_TYPES}.")
+    if re.fullmatch(r"\.[a-z0-9]{1,10}", ext):
+        raise UserLayerError("upload.error.unknown_extension", ext=ext, accepted=_ACCEPTED)
+    raise UserLayerError("upload.error.unknown_kind", accepted=_ACCEPTED)
 
 
 def _sniff(data: bytes) -> str | None:
@@ -371,17 +337,14 @@ def _sniff(data: bytes) -> str | None:
 
 
 def _mismatch(ext: str, kind: str, sniffed: str | None) -> UserLayerError:
-    expected = _FORMAT_WORDS[kind]
-    if sniffed is None:
-        inside = "its content does not look like any type we know"
+    if sniffed is not None:
+        inside = Message("upload.word.looks_like", {"format": _FORMAT_WORDS[sniffed]})
+    elif kind == "zip":
+        inside = Message("upload.word.looks_unknown_zip")
     else:
-        inside = f"its content looks like {_FORMAT_WORDS[sniffed]}"
-    if kind == "zip" and sniffed is None:
-        inside += " (a zipped shapefile must be a .zip archive)"
-    return UserLayerError(
-        f"The file name ends in “{ext}”, so it should be {expected}, but {inside}. "
-        f"Please check that you picked the right file. We accept: {ACCEPTED_TYPES}."
-    )
+        inside = Message("upload.word.looks_unknown")
+    return UserLayerError("upload.error.mismatch", ext=ext, expected=_FORMAT_WORDS[kind], inside=inside,
+                          accepted=_ACCEPTED)
 
 
 # --- GeoJSON ----------------------------------------------------------------------------------
@@ -389,43 +352,30 @@ def _read_geojson(data: bytes, budget: _Budget, stats: _Stats) -> _Layer:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UserLayerError(
-            "This GeoJSON file is not saved as UTF-8 text, so we cannot read it. [encoding]"
-        ) from None
+        raise UserLayerError("upload.error.geojson_not_utf8") from None
     try:
         obj = json.loads(text)
     except RecursionError:
         raise UserLayerError(_TOO_DEEP) from None
     except json.JSONDecodeError as exc:
-        raise UserLayerError(
-            f"This GeoJSON file has a typing mistake, so it is not valid JSON. "
-            f"[JSON error on line {exc.lineno}]"
-        ) from None
+        raise UserLayerError("upload.error.not_json", line=str(exc.lineno)) from None
     except ValueError:  # e.g. an integer with more than 4300 digits
         raise UserLayerError(_NOT_NUMBERS) from None
     if not isinstance(obj, dict):
-        raise UserLayerError(
-            "This file is JSON, but not GeoJSON: it should start with a FeatureCollection. [top level]"
-        )
+        raise UserLayerError("upload.error.json_top_level")
 
     crs = _geojson_crs(obj) or _WGS84  # RFC 7946: no ``crs`` member means WGS 84 lon/lat
     kind = obj.get("type")
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list):
-            raise UserLayerError(
-                "This GeoJSON file is not written correctly: its FeatureCollection has no list of "
-                "features. [features]"
-            )
+            raise UserLayerError("upload.error.no_feature_list")
     elif kind == "Feature":
         features = [obj]
     elif kind in _GEOMETRY_TYPES:
         features = [{"type": "Feature", "geometry": obj, "properties": {}}]
     else:
-        raise UserLayerError(
-            "This file is JSON, but not GeoJSON: it needs a “type” of FeatureCollection, Feature or "
-            "a shape such as Polygon. [type]"
-        )
+        raise UserLayerError("upload.error.json_type")
     budget.add_features(len(features))
     _count_geojson_vertices(features, budget)  # before any shapely geometry is built
 
@@ -456,10 +406,7 @@ def _read_geojson(data: bytes, budget: _Budget, stats: _Stats) -> _Layer:
 
 
 def _bad_feature(number: int) -> UserLayerError:
-    return UserLayerError(
-        f"Shape number {number} in this file is not written correctly: a shape needs a “type” and "
-        f"“coordinates” that are lists of [longitude, latitude] pairs. [feature {number}]"
-    )
+    return UserLayerError("upload.error.bad_feature", number=str(number))
 
 
 _GEOMETRY_TYPES = frozenset(
@@ -601,7 +548,7 @@ def _geojson_crs(obj: dict[str, Any]) -> CRS | None:
     member = obj["crs"]
     props = member.get("properties") if isinstance(member, dict) else None
     if not isinstance(props, dict):
-        raise UserLayerError(_CRS_UNREADABLE + " [crs]")
+        raise UserLayerError(_CRS_UNREADABLE, hint="crs")
     kind = member.get("type")
     auth = code = None
     if kind == "name" and isinstance(props.get("name"), str):
@@ -612,11 +559,11 @@ def _geojson_crs(obj: dict[str, Any]) -> CRS | None:
     elif kind == "EPSG" and (_is_number(props.get("code")) or isinstance(props.get("code"), str)):
         auth, code = "EPSG", str(props.get("code"))
     if auth is None or code is None or not re.fullmatch(r"[A-Za-z0-9]{1,20}", code):
-        raise UserLayerError(_CRS_UNREADABLE + " [crs]")
+        raise UserLayerError(_CRS_UNREADABLE, hint="crs")
     try:
         return CRS.from_authority(auth.upper(), code.upper() if auth.upper() == "OGC" else code)
     except (CRSError, ProjError, ValueError, TypeError):
-        raise UserLayerError(_CRS_UNREADABLE + f" [{auth.upper()}:{code}]") from None
+        raise UserLayerError(_CRS_UNREADABLE, hint=f"{auth.upper()}:{code}") from None
 
 
 # --- zipped shapefile -------------------------------------------------------------------------
@@ -641,38 +588,20 @@ def _extract_shapefile(data: bytes, tmpdir: Path) -> Path:
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
-            raise UserLayerError(
-                f"This zip file has too many files inside (more than {MAX_ZIP_MEMBERS}). A zipped "
-                "shapefile only needs its .shp, .shx, .dbf and .prj files."
-            )
+            raise UserLayerError("upload.error.zip_too_many_files", limit=MAX_ZIP_MEMBERS)
         total = 0
         for info in infos:
             if _unsafe_member_name(info.filename) or _unsafe_member_name(info.orig_filename):
-                raise UserLayerError(
-                    "This zip file contains a file with an unsafe name (it points outside its "
-                    "folder), so we did not open it. [unsafe path]"
-                )
+                raise UserLayerError("upload.error.zip_unsafe_name")
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise UserLayerError(
-                    "This zip file contains a link to another file, which is unsafe, so we did not "
-                    "open it. [symlink]"
-                )
+                raise UserLayerError("upload.error.zip_link")
             if info.flag_bits & 0x1:
-                raise UserLayerError(
-                    "This zip file is protected by a password. Please zip the files again without a "
-                    "password."
-                )
+                raise UserLayerError("upload.error.zip_password")
             total += info.file_size
             if total > MAX_UNZIPPED_BYTES:
-                raise UserLayerError(
-                    "This zip file is too big when unpacked (more than 50 MB). Try simplifying the "
-                    "shapes first. [unzipped size]"
-                )
+                raise UserLayerError("upload.error.zip_too_big", mb=MAX_UNZIPPED_BYTES // (1024 * 1024))
             if info.file_size > ZIP_RATIO_MIN_BYTES and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-                raise UserLayerError(
-                    "This zip file is too big when unpacked: one file inside grows more than 100 "
-                    "times. That is not a normal map file, so we did not open it. [compression ratio]"
-                )
+                raise UserLayerError("upload.error.zip_ratio", ratio=MAX_ZIP_RATIO)
 
         candidates = [
             i for i in infos
@@ -682,29 +611,22 @@ def _extract_shapefile(data: bytes, tmpdir: Path) -> Path:
         ]
         shps = [i for i in candidates if i.filename.lower().endswith(".shp")]
         if not shps:
-            raise UserLayerError(
-                "This zip file does not contain a shapefile (.shp). We accept: " + ACCEPTED_TYPES + "."
-            )
+            raise UserLayerError("upload.error.zip_no_shapefile", accepted=_ACCEPTED)
         if len(shps) > 1:
-            raise UserLayerError(
-                "This zip file contains more than one shapefile. Please zip just one shapefile "
-                "(its .shp, .shx, .dbf and .prj files)."
-            )
+            raise UserLayerError("upload.error.zip_several_shapefiles")
         stem = shps[0].filename[:-4].lower()
         members = {}
         for ext in _SHAPEFILE_PARTS:
             matches = [i for i in candidates if i.filename.lower() == stem + ext]
             if len(matches) > 1:
-                raise UserLayerError("This zip file contains the same file twice. Please zip it again.")
+                raise UserLayerError("upload.error.zip_same_file_twice")
             if matches:
                 members[ext] = matches[0]
         missing = [ext for ext in (".shx", ".dbf") if ext not in members]
+        if len(missing) > 1:
+            raise UserLayerError("upload.error.shapefile_missing_parts", first=missing[0], second=missing[1])
         if missing:
-            files = " and ".join(missing) + (" files with the same name are" if len(missing) > 1 else " file with the same name is")
-            raise UserLayerError(
-                f"The shapefile in this zip is incomplete: the {files} missing. A shapefile is "
-                "several files; please zip all of them together."
-            )
+            raise UserLayerError("upload.error.shapefile_missing_part", part=missing[0])
         for ext, info in members.items():
             try:
                 _copy_member(archive, info, tmpdir / f"upload{ext}")
@@ -725,10 +647,7 @@ def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) 
                 break
             written += len(chunk)
             if written > info.file_size or written > MAX_UNZIPPED_BYTES:  # lied about its size
-                raise UserLayerError(
-                    "This zip file is too big when unpacked. That is not a normal map file, so we did "
-                    "not open it. [unzipped size]"
-                )
+                raise UserLayerError("upload.error.zip_size_lied")
             dst.write(chunk)
 
 
@@ -741,7 +660,7 @@ def _read_shapefile(shp: Path, budget: _Budget, stats: _Stats) -> list[_Layer]:
         try:
             crs = CRS.from_wkt(text)  # WKT only: no PROJ strings, no "+init=" file look-ups
         except (CRSError, ProjError, ValueError, TypeError):
-            raise UserLayerError(_CRS_UNREADABLE + " [.prj]") from None
+            raise UserLayerError(_CRS_UNREADABLE, hint=".prj") from None
         prj.unlink()  # GDAL never sees the user's .prj: we already know the CRS
     layers = _read_gdal(shp, "zip", budget, stats)
     for layer in layers:
@@ -757,7 +676,7 @@ def _read_gdal(path: Path, kind: str, budget: _Budget, stats: _Stats) -> list[_L
     except Exception as exc:  # GDAL/pyogrio on hostile bytes (see the comment below)
         raise _damaged(kind, type(exc).__name__) from None
     if len(listed) > MAX_LAYERS:
-        raise UserLayerError(f"This file has too many layers (more than {MAX_LAYERS}).")
+        raise UserLayerError("upload.error.too_many_layers", limit=MAX_LAYERS)
     layers: list[_Layer] = []
     for index in range(len(listed)):
         geometry_type = listed[index][1]
@@ -859,7 +778,7 @@ def _to_wgs84(geoms: np.ndarray, crs: CRS, stats: _Stats) -> np.ndarray:
         epsg = crs.to_epsg(min_confidence=70)
     except (CRSError, ProjError):
         epsg = None
-    stats.converted_from.add(f"EPSG:{epsg}" if epsg else "the file’s own coordinate system")
+    stats.converted_from.add(f"EPSG:{epsg}" if epsg else "")  # "": the file's own system
     return out
 
 
@@ -1117,50 +1036,26 @@ def _to_text(value: Any, stats: _Stats) -> str:
     return text
 
 
-def _notes(stats: _Stats) -> list[str]:
-    notes = []
-    for source in sorted(stats.converted_from):
-        notes.append(f"The coordinates were converted from {source} to longitude/latitude (WGS 84).")
+def _notes(stats: _Stats) -> list[Message]:
+    """What the reader changed or left out, as untranslated messages (the UI shows them in its language)."""
+    notes: list[Message] = []
+    for source in sorted(stats.converted_from, key=lambda code: (not code, code)):
+        if source:
+            notes.append(Message("upload.note.converted", {"source": source}))
+        else:
+            notes.append(Message("upload.note.converted_own_system"))
     if stats.assumed_lonlat:
-        notes.append(
-            "The file did not say which coordinate system it uses; its numbers look like "
-            "longitude/latitude, so we assumed WGS 84."
-        )
-    if stats.repaired:
-        notes.append(
-            f"{_plural(stats.repaired, 'shape', 'shapes')} crossed "
-            f"{'itself' if stats.repaired == 1 else 'themselves'} or had other drawing mistakes and "
-            f"{'was' if stats.repaired == 1 else 'were'} repaired."
-        )
-    if stats.emptied_by_repair:
-        n = stats.emptied_by_repair
-        notes.append(
-            f"{_plural(n, 'shape', 'shapes')} had no area left after repair and "
-            f"{'was' if n == 1 else 'were'} left out."
-        )
-    if stats.not_area:
-        n = stats.not_area
-        notes.append(
-            f"{_plural(n, 'point or line', 'lines and points')} {'was' if n == 1 else 'were'} left "
-            "out: only areas can be measured."
-        )
-    if stats.too_few_corners:
-        n = stats.too_few_corners
-        notes.append(
-            f"{_plural(n, 'outline', 'outlines')} had fewer than 3 corners and "
-            f"{'was' if n == 1 else 'were'} left out."
-        )
-    if stats.no_shape:
-        n = stats.no_shape
-        notes.append(
-            f"{_plural(n, 'entry', 'entries')} had no shape and {'was' if n == 1 else 'were'} left out."
-        )
+        notes.append(Message("upload.note.assumed_lonlat"))
+    counted = (
+        ("upload.note.repaired", stats.repaired),
+        ("upload.note.emptied_by_repair", stats.emptied_by_repair),
+        ("upload.note.not_area", stats.not_area),
+        ("upload.note.too_few_corners", stats.too_few_corners),
+        ("upload.note.no_shape", stats.no_shape),
+    )
+    notes += [Message(key, count=n) for key, n in counted if n]
     if stats.dropped_columns:
-        notes.append(f"Only the first {MAX_COLUMNS} columns of information were kept.")
+        notes.append(Message("upload.note.dropped_columns", {"limit": MAX_COLUMNS}))
     if stats.truncated:
-        n = stats.truncated
-        notes.append(
-            f"{_plural(n, 'text', 'texts')} longer than {MAX_TEXT_CHARS} characters "
-            f"{'was' if n == 1 else 'were'} shortened."
-        )
+        notes.append(Message("upload.note.truncated", {"limit": MAX_TEXT_CHARS}, count=stats.truncated))
     return notes

@@ -1,10 +1,13 @@
 """UI strings in English, Russian and Simplified Chinese: one JSON catalog per language.
 
 A key missing from a language falls back to English; ``missing_keys`` lists the gaps (a test fails on any).
+``Message`` holds a key and its values for code that must not know the reader's language yet.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -60,3 +63,54 @@ def number(value: float, lang: str, digits: int = 0) -> str:
 
 def percent(fraction: float, lang: str, digits: int = 1) -> str:
     return number(fraction * 100, lang, digits) + ("\u202f%" if lang == "ru" else "%")
+
+
+PLURAL_FORMS = ("one", "few", "many")
+
+
+def plural(n: int, lang: str) -> str:
+    """The plural form of ``n`` in ``lang``: "one", "few" (Russian 2–4, 22–24 ...) or "many"."""
+    if lang == "ru":
+        if n % 10 == 1 and n % 100 != 11:
+            return "one"
+        return "few" if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else "many"
+    if lang == "zh":
+        return "many"
+    return "one" if n == 1 else "many"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalog key and its values, translated only when shown (``str()`` gives the English text).
+
+    Values that are Messages are translated too, ints get the language's thousands separator, other
+    values are shown as they are. With ``count`` the key names a group of plural forms
+    (``<key>.one``, ``.few``, ``.many``) and ``{n}`` is the count. ``hint`` is a short technical
+    detail added in square brackets and never translated.
+    """
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+    count: int | None = None
+    hint: str = ""
+
+    def render(self, lang: str = DEFAULT_LANGUAGE, escape: Callable[[str], str] = str) -> str:
+        """The text in ``lang``; ``escape`` is applied to every value that is data (not to catalog text)."""
+        values = {name: self._value(value, lang, escape) for name, value in self.values.items()}
+        key = self.key
+        if self.count is not None:
+            key = f"{key}.{plural(self.count, lang)}"
+            values["n"] = escape(str(self.count))
+        text = t(key, lang, **values)
+        return f"{text} [{escape(self.hint)}]" if self.hint else text
+
+    def __str__(self) -> str:
+        return self.render()
+
+    @staticmethod
+    def _value(value: Any, lang: str, escape: Callable[[str], str]) -> str:
+        if isinstance(value, Message):
+            return value.render(lang, escape)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return escape(number(value, lang))
+        return escape(str(value))

@@ -132,7 +132,7 @@ with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded i
                  icon=":material/draw:"):
     st.caption(t("user.intro", lang))
     if upload_error:
-        st.error(upload_error)
+        user_area.show_upload_error(upload_error, lang)
     if drawn is not None:
         user_area.show_area_panel(atlas, drawn, lang, t("user.drawn", lang))
     if uploaded is not None:

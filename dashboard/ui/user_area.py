@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.bounded import AreaTooComplexError, measure_area
-from dashboard.core.i18n import localized, number, percent, t
+from dashboard.core.i18n import Message, localized, number, percent, t
 from dashboard.core.loaders import Atlas
 from dashboard.core.paths import data_dir
+from dashboard.ui.common import md
 from dashboard.upload import MAX_UPLOAD_BYTES, UserLayerError, in_region, read_user_layer
 
 UPLOADED = "user_upload"
@@ -43,20 +44,26 @@ def upload_widget(lang: str) -> None:
     try:
         frame = read_user_layer(upload.getvalue(), upload.name)
     except UserLayerError as err:
-        st.session_state[UPLOADED] = (upload.file_id, None, str(err))
+        st.session_state[UPLOADED] = (upload.file_id, None, err.text)  # the Message: no traceback kept
     else:
         st.session_state[UPLOADED] = (upload.file_id, frame, None)
 
 
-def uploaded_frame() -> tuple[gpd.GeoDataFrame | None, str | None]:
+def uploaded_frame() -> tuple[gpd.GeoDataFrame | None, Message | None]:
+    """The uploaded layer, or why the upload was refused (translate it with show_upload_error)."""
     cached = st.session_state.get(UPLOADED)
     return (cached[1], cached[2]) if cached else (None, None)
+
+
+def show_upload_error(error: Message, lang: str) -> None:
+    """Why the upload was refused, in the current language; its values are escaped for Markdown."""
+    st.error(error.render(lang, md))
 
 
 def show_area_panel(atlas: Atlas, frame: gpd.GeoDataFrame, lang: str, source: str) -> None:
     """Size, overlap with every era and protected area, and protection it would add (time-limited)."""
     for note in frame.attrs.get("notes", []):
-        st.caption(note)
+        st.caption(note.render(lang, md))
     if not in_region(frame):
         st.warning(t("user.outside_region", lang))
     try:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from app_helpers import map_args, no_exceptions, run_app, shown_era
 
+from dashboard.ui.common import md
 from dashboard.ui.user_area import drawings_to_frame
+from dashboard.upload import UserLayerError, read_user_layer
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 VALLEY = {"type": "FeatureCollection", "features": [{
@@ -37,6 +40,20 @@ def test_bad_upload_says_what_is_wrong_and_the_map_stays() -> None:
     assert [e.value for e in at.exception] == []
     assert at.error and "Traceback" not in at.error[0].value
     assert "range_present" in map_args(at)["script"] and shown_era(at) == "range_present"
+
+
+def test_bad_upload_is_explained_in_the_language_of_the_session() -> None:
+    data = b'{"type": "FeatureCollection", "features": []}'  # named .zip: "should be a zip file, but ..."
+    with pytest.raises(UserLayerError) as info:
+        read_user_layer(data, "valley.zip")
+    at = _upload(run_app(lang="ru"), "valley.zip", data, "application/zip")
+    assert [e.value for e in at.exception] == []
+    assert [e.value for e in at.error] == [info.value.text.render("ru", md)]
+    assert "Имя файла заканчивается на «\\.zip»" in at.error[0].value  # Russian, the value escaped
+    at.session_state["w_lang"] = "zh"  # the language box (AppTest shows the sidebar box on the first run only)
+    at.run()  # switching the language re-translates the error already shown
+    assert [e.value for e in at.error] == [info.value.text.render("zh", md)]
+    assert "文件名以" in at.error[0].value
 
 
 def test_drawings_from_the_browser_go_through_the_hardened_reader() -> None:

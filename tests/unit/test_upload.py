@@ -104,6 +104,11 @@ def rejects(data: bytes, filename: str, match: str) -> str:
     return message
 
 
+def english_notes(gdf: gpd.GeoDataFrame) -> list[str]:
+    """The frame's notes (Messages, translated when shown) in English."""
+    return [str(note) for note in gdf.attrs["notes"]]
+
+
 def assert_clean(gdf: gpd.GeoDataFrame) -> None:
     assert isinstance(gdf, gpd.GeoDataFrame)
     assert gdf.crs is not None and gdf.crs.to_epsg() == 4326
@@ -193,7 +198,7 @@ def test_hand_written_kml_with_folders_and_multigeometry():
     gdf = read_user_layer(kml, "hand.kml")
     assert_clean(gdf)
     assert sorted(gdf["name"]) == ["A", "B"]
-    assert any("left out" in note for note in gdf.attrs["notes"])
+    assert any("left out" in note for note in english_notes(gdf))
 
 
 def test_zipped_shapefile_in_web_mercator_is_reprojected(tmp_path):
@@ -202,7 +207,7 @@ def test_zipped_shapefile_in_web_mercator_is_reprojected(tmp_path):
     assert_clean(gdf)
     assert list(gdf["name"]) == ["Land of the Leopard", "Hunchun"]
     np.testing.assert_allclose(gdf.total_bounds, BOUNDS, atol=1e-6)
-    assert any("EPSG:3857" in note for note in gdf.attrs["notes"])
+    assert any("EPSG:3857" in note for note in english_notes(gdf))
 
 
 def test_geopackage_in_utm_52n_is_reprojected(tmp_path):
@@ -213,7 +218,7 @@ def test_geopackage_in_utm_52n_is_reprojected(tmp_path):
     assert list(gdf["name"]) == ["Land of the Leopard", "Hunchun"]
     np.testing.assert_allclose(gdf.total_bounds, BOUNDS, atol=1e-6)
     assert len(gdf.geometry.iloc[1].interiors) == 1
-    assert any("EPSG:32652" in note for note in gdf.attrs["notes"])
+    assert any("EPSG:32652" in note for note in english_notes(gdf))
 
 
 def test_geopackage_with_several_layers_keeps_areas_only(tmp_path):
@@ -224,7 +229,7 @@ def test_geopackage_with_several_layers_keeps_areas_only(tmp_path):
     )
     gdf = read_user_layer(path.read_bytes(), "multi.gpkg")
     assert list(gdf["name"]) == ["Land of the Leopard", "Hunchun"]
-    assert "1 point or line was left out: only areas can be measured." in gdf.attrs["notes"]
+    assert "1 point or line was left out: only areas can be measured." in english_notes(gdf)
 
 
 def test_legacy_geojson_crs_member_is_honoured():
@@ -273,7 +278,7 @@ def test_invalid_geometry_is_repaired_and_reported():
     gdf = read_user_layer(data, "bowtie.geojson")
     assert_clean(gdf)
     assert gdf.attrs["repaired"] == 2
-    assert "2 shapes crossed themselves or had other drawing mistakes and were repaired." in gdf.attrs["notes"]
+    assert "2 shapes crossed themselves or had other drawing mistakes and were repaired." in english_notes(gdf)
     # nothing of the area the student drew is lost
     assert gdf.geometry.iloc[0].area == pytest.approx(0.5)
 
@@ -283,7 +288,7 @@ def test_mixed_geometry_collection_keeps_the_areas():
     data = geojson_bytes([feature(json.loads(shapely.to_geojson(collection)), name="mixed")])
     gdf = read_user_layer(data, "mixed.geojson")
     assert gdf.geometry.iloc[0].equals(SQUARE)
-    assert "2 lines and points were left out: only areas can be measured." in gdf.attrs["notes"]
+    assert "2 lines and points were left out: only areas can be measured." in english_notes(gdf)
 
 
 def test_overlapping_multipolygon_parts_are_merged():
@@ -314,7 +319,7 @@ def test_rings_with_too_few_corners_are_left_out():
     bad = feature(poly([[[0, 0], [1, 1], [0, 0]]]), name="bad")
     gdf = read_user_layer(geojson_bytes([good, bad]), "few.geojson")
     assert list(gdf["name"]) == ["good"]
-    assert "1 outline had fewer than 3 corners and was left out." in gdf.attrs["notes"]
+    assert "1 outline had fewer than 3 corners and was left out." in english_notes(gdf)
     rejects(geojson_bytes([bad]), "few.geojson", "could be used as areas")
 
 
@@ -335,7 +340,7 @@ def test_names_and_attribute_columns():
     assert "NAME" not in gdf.columns and "title" not in gdf.columns  # title is the 23rd key
     assert attributes[0] == "geometry (property)"
     assert gdf["geometry (property)"].iloc[0] == "a property called geometry"
-    assert "Only the first 20 columns of information were kept." in gdf.attrs["notes"]
+    assert "Only the first 20 columns of information were kept." in english_notes(gdf)
 
 
 def test_long_values_are_shortened_and_nested_values_become_text():
@@ -344,7 +349,7 @@ def test_long_values_are_shortened_and_nested_values_become_text():
     assert len(gdf["name"].iloc[0]) == 200
     assert gdf["info"].iloc[0] == '{"a": [1, 2]}'
     assert gdf["flag"].iloc[0] == "True"
-    assert any("shortened" in note for note in gdf.attrs["notes"])
+    assert any("shortened" in note for note in english_notes(gdf))
 
 
 def test_html_and_script_in_names_are_kept_as_literal_text(tmp_path):
@@ -499,7 +504,7 @@ def test_shapefile_with_garbage_prj(tmp_path):
 def test_shapefile_without_prj(tmp_path):
     gdf = read_user_layer(shapefile_zip(sample(), tmp_path, drop=(".prj",)), "lonlat.zip")
     np.testing.assert_allclose(gdf.total_bounds, BOUNDS, atol=1e-9)
-    assert any("assumed WGS 84" in note for note in gdf.attrs["notes"])
+    assert any("assumed WGS 84" in note for note in english_notes(gdf))
     rejects(shapefile_zip(sample(32652), tmp_path, drop=(".prj",)), "utm.zip", "does not say which coordinate system")
 
 

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
 from dashboard import upload
+from dashboard.core.i18n import Message
 from dashboard.upload import UserLayerError, read_user_layer
 
 # max_examples per test; FUZZ_EXAMPLES is their sum
@@ -108,7 +109,7 @@ def check(strategy: str, data: bytes, filename: str) -> None:
             assert isinstance(value, str) and len(value) <= upload.MAX_TEXT_CHARS
             value.encode("utf-8")
     assert isinstance(gdf.attrs["repaired"], int)
-    assert all(isinstance(note, str) for note in gdf.attrs["notes"])
+    assert all(isinstance(note, Message) and str(note).strip() for note in gdf.attrs["notes"])
 
 
 # --- valid sample files of every format -------------------------------------------------------
