@@ -133,10 +133,10 @@ def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.C
     return alt.Chart(both).mark_bar().encode(
         x=alt.X("era_label:N", sort=chronological, title=t("chart.era", lang), axis=alt.Axis(labelAngle=0)),
         xOffset="kind:N",
-        y=alt.Y("area_km2:Q", title="km²"),
+        y=alt.Y("area_km2:Q", title=t("unit.km2", lang)),
         color=alt.Color("kind:N", title="", scale=alt.Scale(range=["#D55E00", "#999999"]), legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("era_label:N", title=t("chart.era", lang)), alt.Tooltip("kind:N", title=""),
-                 alt.Tooltip("area_km2:Q", title="km²", format=",.0f")],
+                 alt.Tooltip("area_km2:Q", title=t("unit.km2", lang), format=",.0f")],
     ).properties(height=height, width="container")
 
 
@@ -148,12 +148,12 @@ def area_by_unit_chart(frame: pd.DataFrame, lang: str, height: int = 300) -> alt
     height = max(height, 20 * frame["name"].nunique() + 40)
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y("name:N", sort="-x", title=""),
-        x=alt.X("area_km2:Q", title="km²"),
+        x=alt.X("area_km2:Q", title=t("unit.km2", lang)),
         yOffset="era_label:N",
         color=alt.Color("era_label:N", title=t("chart.era", lang), scale=alt.Scale(range=["#999999", "#D55E00"]),
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("name:N", title=""), alt.Tooltip("era_label:N", title=t("chart.era", lang)),
-                 alt.Tooltip("area_km2:Q", title="km²", format=",.0f")],
+                 alt.Tooltip("area_km2:Q", title=t("unit.km2", lang), format=",.0f")],
     ).properties(height=height, width="container")
 
 

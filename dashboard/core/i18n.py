@@ -61,6 +61,11 @@ def number(value: float, lang: str, digits: int = 0) -> str:
     return text
 
 
+def area_text(km2: float, lang: str) -> str:
+    """An area with the language's number format and unit: "1,087 km²", "1 087 км²", "1,087 平方千米"."""
+    return f"{number(km2, lang)} {t('unit.km2', lang)}"
+
+
 def percent(fraction: float, lang: str, digits: int = 1) -> str:
     return number(fraction * 100, lang, digits) + ("\u202f%" if lang == "ru" else "%")
 

@@ -19,7 +19,7 @@ from folium.utilities import JsCode, get_obj_in_upper_tree
 
 from dashboard.core.assets import use_local_assets
 from dashboard.core.catalog import LayerSpec, LayerStyle
-from dashboard.core.i18n import localized, number, t
+from dashboard.core.i18n import area_text, localized, t
 from dashboard.core.legend import LegendEntry, MapLegend, legend_html
 from dashboard.core.loaders import Atlas, Layer
 from dashboard.core.stats import area_km2, feature_geometry
@@ -99,11 +99,11 @@ def feature_facts(props: dict[str, Any], lang: str, computed_km2: float | None) 
     published = props.get("official_area_km2", props.get("published_area_km2"))
     if published is not None:
         conf = props.get("facts_confidence") or props.get("confidence")
-        facts.append((t("facts.published_area", lang), f"{number(published, lang)} km² ({confidence_text(conf, lang)})"))
+        facts.append((t("facts.published_area", lang), f"{area_text(published, lang)} ({confidence_text(conf, lang)})"))
     elif "official_area_km2" in props or "published_area_km2" in props:
         facts.append((t("facts.published_area", lang), t("facts.no_published_area", lang)))
     if computed_km2 is not None:
-        facts.append((t("facts.drawn_area", lang), f"{number(computed_km2, lang)} km²"))
+        facts.append((t("facts.drawn_area", lang), area_text(computed_km2, lang)))
     facts.append((t("facts.shape", lang), f"{confidence_text(props.get('confidence'), lang)} — {props.get('method', '')}"))
     facts.append((t("facts.sources", lang), ", ".join(props.get("source_ids") or [])))
     return facts

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.core import maps
-from dashboard.core.i18n import localized, number, percent, t
+from dashboard.core.i18n import area_text, localized, number, percent, t
 from dashboard.core.legend import legend_html
 from dashboard.ui import common, fast_map, state
 
@@ -42,9 +42,9 @@ def show_comparison() -> None:
     summary = cache.era_summary().set_index("id")
     left_km2, right_km2 = summary.loc[left, "area_km2"], summary.loc[right, "area_km2"]
     metrics = st.columns(3)
-    metrics[0].metric(era_labels[left], f"{number(left_km2, lang)} km²")
-    metrics[1].metric(era_labels[right], f"{number(right_km2, lang)} km²",
-                      delta=f"{number(right_km2 - left_km2, lang)} km²", delta_color="off")
+    metrics[0].metric(era_labels[left], area_text(left_km2, lang))
+    metrics[1].metric(era_labels[right], area_text(right_km2, lang),
+                      delta=area_text(right_km2 - left_km2, lang), delta_color="off")
     ratio = right_km2 / left_km2 if left_km2 else 0.0
     metrics[2].metric(t("compare.ratio", lang, right=era_labels[right], left=era_labels[left]), percent(ratio, lang))
 

@@ -8,7 +8,7 @@ from streamlit.delta_generator import DeltaGenerator
 from dashboard import cache
 from dashboard.core import maps
 from dashboard.core.figures import KeyFigure, figures_html
-from dashboard.core.i18n import localized, number, percent, t
+from dashboard.core.i18n import area_text, localized, number, percent, t
 from dashboard.core.legend import legend_html
 from dashboard.ui import common, era_sync, fast_map, state, user_area
 from dashboard.ui.details import show_feature_details
@@ -97,7 +97,7 @@ def era_figures(era: str, row: pd.Series) -> None:
     area, kept, protected = (number(row["area_km2"], lang), percent(row["share_of_c1900"] or 0, lang),
                              percent(row["protected_share"], lang))
     figures = [
-        KeyFigure(t("explore.metric_area", lang, era=era_labels[era]), f"{area} km²", t("explore.metric_area_help", lang)),
+        KeyFigure(t("explore.metric_area", lang, era=era_labels[era]), area_text(row["area_km2"], lang), t("explore.metric_area_help", lang)),
         KeyFigure(t("explore.metric_kept", lang), kept, t("explore.metric_kept_help", lang)),
         KeyFigure(t("explore.metric_protected", lang), protected, t("explore.metric_protected_help", lang)),
     ]

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.bounded import AreaTooComplexError, measure_area
-from dashboard.core.i18n import Message, localized, number, percent, t
+from dashboard.core.i18n import Message, area_text, localized, percent, t
 from dashboard.core.loaders import Atlas
 from dashboard.core.paths import data_dir
 from dashboard.ui.common import md
@@ -72,8 +72,8 @@ def show_area_panel(atlas: Atlas, frame: gpd.GeoDataFrame, lang: str, source: st
         st.error(t("user.too_complex", lang))
         return
     cols = st.columns(2)
-    cols[0].metric(t("user.size", lang, source=source), f"{number(result['area_km2'], lang)} km²")
-    cols[1].metric(t("user.added", lang), f"{number(result['added_km2'], lang)} km²", help=t("user.added_help", lang))
+    cols[0].metric(t("user.size", lang, source=source), area_text(result['area_km2'], lang))
+    cols[1].metric(t("user.added", lang), area_text(result['added_km2'], lang), help=t("user.added_help", lang))
     report = pd.DataFrame(result["report"])
     report = report[report["overlap_km2"] > 0.05] if len(report) else report
     if report.empty:

@@ -53,6 +53,8 @@ def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
 
 def test_explore_data_table_is_a_real_table_with_readable_numbers() -> None:
     at = run_app(lang="ru")
+    figures = next(h.proto.body for h in at.get("html") if "atlas-figures" in h.proto.body)
+    assert "11\u202f077 км²" in figures and "km²" not in figures  # the page's unit, in Russian
     table = at.table[0].value  # st.table: an HTML <table>, not a canvas grid
     assert len(table) == len(ERAS) and table.index[0] == "ок. 1900 г."  # eras label the rows
     drawn = table.iloc[:, 1]  # "Drawn area (km²)", written like the rest of the page (ru: narrow no-break space)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core.i18n import LANGUAGES, PLURAL_FORMS, catalog, missing_keys, t
+from dashboard.core.i18n import area_text, catalog, LANGUAGES, missing_keys, PLURAL_FORMS, t
 from dashboard.core.paths import PACKAGE_DIR
 
 # Upload messages are keys written as literals (UserLayerError("upload.error.x"), Message("upload.note.x"), ...);
@@ -52,3 +52,9 @@ def test_placeholders_match_between_languages() -> None:
 def test_fallback_to_english() -> None:
     assert t("page.explore", "xx") == catalog("en")["page.explore"]
     assert t("no.such.key", "ru") == "no.such.key"
+
+
+def test_areas_are_written_in_each_languages_number_format_and_unit() -> None:
+    assert area_text(1087.4, "en") == "1,087 km²"
+    assert area_text(1087.4, "ru") == "1\u202f087 км²"
+    assert area_text(1087.4, "zh") == "1,087 平方千米"
