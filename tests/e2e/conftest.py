@@ -11,15 +11,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, OfflinePage, guard_page
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 from _common import Server, is_local, start_server  # noqa: E402  (the benchmarks start servers the same way)
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route, WebSocketRoute
+from playwright.sync_api import BrowserContext
 
 #: The system Chromium (Debian package). ATLAS_CHROMIUM may point at another Chromium build.
 CHROMIUM = Path(os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium"))
@@ -111,63 +110,7 @@ def streamlit_app() -> Iterator[Callable[[str | Path], str]]:
 # --- an offline page -----------------------------------------------------------------------
 
 
-@dataclass
-class OfflinePage:
-    """A Playwright page whose requests may only go to localhost.
-
-    ``external_requests``: every request (HTTP or WebSocket) to another host; each was aborted.
-    ``console_errors`` / ``page_errors``: console.error messages and uncaught exceptions.
-    ``bad_responses``: local responses with status >= 400 (e.g. a missing vendored file).
-    """
-
-    page: Page
-    external_requests: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    bad_responses: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        """No request left localhost, no console error, no uncaught exception, no 4xx/5xx."""
-        problems = {
-            "external requests": self.external_requests,
-            "console errors": self.console_errors,
-            "page errors": self.page_errors,
-            "bad responses": self.bad_responses,
-        }
-        found = {k: v for k, v in problems.items() if v}
-        assert not found, f"offline page problems: {found}"
-
-
 @pytest.fixture
 def offline_page(context: BrowserContext) -> OfflinePage:
     """A fresh page in pytest-playwright's context, with every non-local request aborted."""
-    page = context.new_page()
-    result = OfflinePage(page)
-
-    def on_route(route: Route) -> None:
-        url = route.request.url
-        if is_local(url):
-            route.continue_()
-        else:
-            result.external_requests.append(f"{route.request.method} {url}")
-            route.abort("blockedbyclient")
-
-    def on_websocket(ws: WebSocketRoute) -> None:
-        result.external_requests.append(f"WEBSOCKET {ws.url}")
-        ws.close()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            location = message.location or {}
-            result.console_errors.append(f"{message.text} ({location.get('url', '')})")
-
-    def on_response(response) -> None:
-        if response.status >= 400 and is_local(response.url):
-            result.bad_responses.append(f"{response.status} {response.url}")
-
-    context.route("**/*", on_route)
-    context.route_web_socket(lambda url: not is_local(url), on_websocket)
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: result.page_errors.append(str(error)))
-    page.on("response", on_response)
-    return result
+    return guard_page(context, is_local)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import FrameLocator, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, FrameLocator, Page, Route, WebSocketRoute
 
 #: Text every atlas page renders (in an ``st.markdown``) as the last thing its script does.
 APP_READY_SENTINEL = "atlas-ready"
@@ -49,3 +51,67 @@ def save_screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     path = SCREENSHOT_DIR / f"{safe}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+@dataclass
+class OfflinePage:
+    """A Playwright page whose requests may only go where its guard allows (see ``guard_page``).
+
+    ``external_requests``: every request (HTTP or WebSocket) the guard refused; each was aborted.
+    ``requests``: the URL of every request the page made. ``console_errors`` / ``page_errors``:
+    console.error messages and uncaught exceptions. ``bad_responses``: allowed responses with
+    status >= 400 (e.g. a missing vendored file).
+    """
+
+    page: Page
+    external_requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        """No refused request, no console error, no uncaught exception, no 4xx/5xx."""
+        problems = {
+            "external requests": self.external_requests,
+            "console errors": self.console_errors,
+            "page errors": self.page_errors,
+            "bad responses": self.bad_responses,
+        }
+        found = {k: v for k, v in problems.items() if v}
+        assert not found, f"offline page problems: {found}"
+
+
+def guard_page(context: BrowserContext, allowed: Callable[[str], bool], page_type: type[OfflinePage] = OfflinePage):
+    """A new page in ``context`` whose requests to URLs that ``allowed`` refuses are aborted and recorded."""
+    page = context.new_page()
+    result = page_type(page)
+
+    def on_route(route: Route) -> None:
+        url = route.request.url
+        if allowed(url):
+            route.continue_()
+        else:
+            result.external_requests.append(f"{route.request.method} {url}")
+            route.abort("blockedbyclient")
+
+    def on_websocket(ws: WebSocketRoute) -> None:
+        result.external_requests.append(f"WEBSOCKET {ws.url}")
+        ws.close()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            location = message.location or {}
+            result.console_errors.append(f"{message.text} ({location.get('url', '')})")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and allowed(response.url):
+            result.bad_responses.append(f"{response.status} {response.url}")
+
+    context.route("**/*", on_route)
+    context.route_web_socket(lambda url: not allowed(url), on_websocket)
+    page.on("request", lambda request: result.requests.append(request.url))
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: result.page_errors.append(str(error)))
+    page.on("response", on_response)
+    return result

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import save_screenshot
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Route, WebSocketRoute
+from helpers import OfflinePage, guard_page, save_screenshot
+from playwright.sync_api import BrowserContext
 
 from dashboard import export
 from dashboard.core.loaders import Atlas, load_atlas
@@ -48,59 +47,28 @@ def pack_atlas(pack: Path) -> Atlas:
     return load_atlas(pack / "data")
 
 
-@dataclass
-class FilePage:
-    """A page that may load file:// URLs only; anything else is aborted and recorded."""
-
-    page: Page
-    requests: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
+class FilePage(OfflinePage):
+    """A page that may load file:// URLs (and in-page data) only; anything else is aborted and recorded."""
 
     def open(self, path: Path) -> None:
         self.page.goto(path.resolve().as_uri(), wait_until="load", timeout=TIMEOUT)
 
     def assert_offline_clean(self) -> None:
-        non_file = [u for u in self.requests if not u.startswith(("file://",) + IN_PAGE_SCHEMES)]
-        problems = {"blocked requests": self.blocked, "non-file requests": non_file,
-                    "console errors": self.console_errors, "page errors": self.page_errors}
-        found = {k: v for k, v in problems.items() if v}
-        assert not found, f"offline pack problems: {found}"
+        self.assert_clean()
+        non_file = [u for u in self.requests if not is_file_or_in_page(u)]
+        assert not non_file, f"offline pack made non-file requests: {non_file}"
         assert any(u.startswith("file://") for u in self.requests), "no request was seen at all"
+
+
+def is_file_or_in_page(url: str) -> bool:
+    return url.startswith(("file://",) + IN_PAGE_SCHEMES)
 
 
 @pytest.fixture
 def file_page(context: BrowserContext) -> Iterator[FilePage]:
-    page = context.new_page()
-    result = FilePage(page)
-
-    def on_route(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("file://",) + IN_PAGE_SCHEMES):
-            route.continue_()
-        else:
-            result.blocked.append(f"{route.request.method} {url}")
-            route.abort("blockedbyclient")
-
-    def on_websocket(ws: WebSocketRoute) -> None:
-        result.blocked.append(f"WEBSOCKET {ws.url}")
-        ws.close()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            result.console_errors.append(f"{message.text} ({(message.location or {}).get('url', '')})")
-
-    def on_request(request: Request) -> None:
-        result.requests.append(request.url)
-
-    context.route("**/*", on_route)
-    context.route_web_socket(lambda url: True, on_websocket)
-    page.on("request", on_request)
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: result.page_errors.append(str(error)))
+    result = guard_page(context, is_file_or_in_page, FilePage)
     yield result
-    page.close()
+    result.page.close()
 
 
 def test_era_map_draws_offline(pack: Path, file_page: FilePage) -> None:
