@@ -41,8 +41,13 @@ for layer in sorted(atlas.layers.values(), key=lambda item: ROLE_ORDER.get(item.
                      t("chart.confidence", lang): props.get("confidence"),
                      t("sources.method", lang): props.get("method"),
                      t("chart.sources", lang): ", ".join(props.get("source_ids") or [])})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-             column_config={t("sources.method", lang): st.column_config.TextColumn(width="large")})
+layers_frame = pd.DataFrame(rows)
+area_columns = (t("explore.col_drawn", lang), t("explore.col_published", lang))
+for column in area_columns:  # numbers (None -> NaN), so the grid sorts them as numbers and groups thousands
+    layers_frame[column] = pd.to_numeric(layers_frame[column], errors="coerce")
+st.dataframe(layers_frame, hide_index=True, width="stretch",
+             column_config={t("sources.method", lang): st.column_config.TextColumn(width="large"),
+                            **{column: st.column_config.NumberColumn(format="localized") for column in area_columns}})
 
 st.subheader(t("sources.myths", lang), anchor=False)
 myths = atlas.table("myths")

@@ -1,6 +1,8 @@
 """Every page runs, in every language; widgets, state and query parameters behave."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dashboard.core.i18n import LANGUAGES, t
@@ -112,6 +114,11 @@ def test_sources_page_offers_every_data_file() -> None:
     no_exceptions(at)
     labels = {button.proto.label for button in at.get("download_button")}
     assert {"range.geojson", "population.csv", "sources.csv", "myths.csv"} <= labels
+    layers = at.dataframe[0]  # how each layer was drawn: areas are numbers with grouped thousands
+    config = json.loads(layers.proto.columns)
+    for column in (t("explore.col_drawn", "en"), t("explore.col_published", "en")):
+        assert layers.value[column].dtype.kind == "f"
+        assert config[column]["type_config"] == {"type": "number", "format": "localized"}
 
 
 def test_broken_layer_file_is_reported_and_the_rest_works(broken_data) -> None:
