@@ -373,7 +373,7 @@ def _sources_html(atlas: Atlas, lang: str) -> str:
             # Dozens of provinces drawn the same way: one row per (method, confidence, sources).
             groups: dict[tuple[str, str, tuple[str, ...]], list[dict[str, Any]]] = {}
             for props in features:
-                key = (str(props.get("method") or ""), str(props.get("confidence") or ""),
+                key = (localized(props, "method", lang), str(props.get("confidence") or ""),
                        tuple(props.get("source_ids") or []))
                 groups.setdefault(key, []).append(props)
             for (method, confidence, source_ids), members in groups.items():
@@ -388,7 +388,7 @@ def _sources_html(atlas: Atlas, lang: str) -> str:
             rows_list.append(
                 f"<tr><td>{_e(layer.spec.title_in(lang))}</td><td>{_e(localized(props, 'name', lang))}</td>"
                 f"<td><code>{_e(props.get('id'))}</code></td><td>{_e(props.get('confidence'))}</td>"
-                f"<td>{_e(props.get('method'))}</td>"
+                f"<td>{_e(localized(props, 'method', lang))}</td>"
                 f"<td>{_source_links(props.get('source_ids') or [], known)}</td></tr>")
     heads = [t("sources.layer", lang), t("sources.feature", lang), "id", t("chart.confidence", lang),
              t("sources.method", lang), t("chart.sources", lang)]
@@ -396,11 +396,12 @@ def _sources_html(atlas: Atlas, lang: str) -> str:
                 + f"</tr></thead><tbody>{''.join(rows_list)}</tbody></table>")
 
     body.append(f'<h2 id="myths">{_e(t("sources.myths", lang))}</h2>')
-    for myth in atlas.table("myths").itertuples():
+    for myth in atlas.table("myths").to_dict("records"):
+        verdict = t(f"verdict.{myth['verdict']}", lang)
         body.append(
-            f'<div class="myth" id="{_e(myth.id)}"><h3><span class="verdict">{_e(t(f"verdict.{myth.verdict}", lang))}'
-            f"</span>: {_e(myth.claim)}</h3><p>{_e(myth.correction)}</p>"
-            f"<p>{_e(t('facts.sources', lang))}: {_source_links(split_ids(myth.source_ids), known)}</p></div>")
+            f'<div class="myth" id="{_e(myth["id"])}"><h3><span class="verdict">{_e(verdict)}'
+            f"</span>: {_e(localized(myth, 'claim', lang))}</h3><p>{_e(localized(myth, 'correction', lang))}</p>"
+            f"<p>{_e(t('facts.sources', lang))}: {_source_links(split_ids(myth['source_ids']), known)}</p></div>")
 
     body.append(f'<h2 id="citations">{_e(t("sources.citations", lang))}</h2>')
     rows_list = []

@@ -51,6 +51,18 @@ COUNTRY_NAMES = {
     "KOR": ("South Korea", "kr", "Республика Корея", "韩国"),
     "JPN": ("Japan", "jp", "Япония", "日本"),
 }
+# The ``method`` of every basemap feature, in English, Russian and Chinese: % (admin level,
+# "lon-lon", "lat-lat", simplification tolerance). Every figure must stay the same in all three.
+METHOD_TEMPLATES = {
+    "method": ("Natural Earth 10m v4.1.0 (public domain) admin-%d polygon from QGIS "
+               "world_map.gpkg, clipped to %s E / %s N, coverage-simplified "
+               "(tolerance %.3f deg) and rounded to 5 decimals."),
+    "method_ru": ("Контур Natural Earth 10m v4.1.0 (общественное достояние): многоугольник admin-%d "
+                  "из файла world_map.gpkg программы QGIS, обрезанный по %s° в. д. / %s° с. ш., "
+                  "упрощённый как единое покрытие (допуск %.3f°) и округлённый до 5 знаков после запятой."),
+    "method_zh": ("Natural Earth 10m v4.1.0（公有领域）的admin-%d多边形，取自QGIS的world_map.gpkg，"
+                  "裁剪到东经%s°、北纬%s°，按整体覆盖简化（容差%.3f度），并四舍五入到5位小数。"),
+}
 
 
 # --------------------------------------------------------------------------- GeoJSON writing
@@ -204,9 +216,12 @@ def build(gpkg: Path) -> list[dict]:
         raise SystemExit("simplified basemap is not a valid coverage (overlaps) - lower tolerance")
 
     features = []
+    lon_range = "%g-%g" % (cfg["region"]["clip_box"][0], cfg["region"]["clip_box"][2])
+    lat_range = "%g-%g" % (cfg["region"]["clip_box"][1], cfg["region"]["clip_box"][3])
     for (u, level, a3), g in zip(units, cleaned):
         country, iso2, _, _ = COUNTRY_NAMES[a3]
         fid = f"basemap_{iso2}_{u['slug']}" if level == 1 else f"basemap_{iso2}"
+        args = (level, lon_range, lat_range, tol)
         props = {
             "id": fid,
             "name_en": u["name_en"],
@@ -216,12 +231,7 @@ def build(gpkg: Path) -> list[dict]:
             "admin_level": level,
             "source_ids": ["naturalearth"],
             "confidence": "V",
-            "method": ("Natural Earth 10m v4.1.0 (public domain) admin-%d polygon from QGIS "
-                       "world_map.gpkg, clipped to %s E / %s N, coverage-simplified "
-                       "(tolerance %.3f deg) and rounded to 5 decimals."
-                       % (level, "%g-%g" % (cfg["region"]["clip_box"][0], cfg["region"]["clip_box"][2]),
-                          "%g-%g" % (cfg["region"]["clip_box"][1], cfg["region"]["clip_box"][3]),
-                          tol)),
+            **{key: template % args for key, template in METHOD_TEMPLATES.items()},
         }
         features.append({"properties": props, "geometry": geometry_to_json(g)})
     features.sort(key=lambda f: f["properties"]["id"])

@@ -104,7 +104,7 @@ def feature_facts(props: dict[str, Any], lang: str, computed_km2: float | None) 
         facts.append((t("facts.published_area", lang), t("facts.no_published_area", lang)))
     if computed_km2 is not None:
         facts.append((t("facts.drawn_area", lang), area_text(computed_km2, lang)))
-    facts.append((t("facts.shape", lang), f"{confidence_text(props.get('confidence'), lang)} — {props.get('method', '')}"))
+    facts.append((t("facts.shape", lang), f"{confidence_text(props.get('confidence'), lang)} — {localized(props, 'method', lang)}"))
     facts.append((t("facts.sources", lang), ", ".join(props.get("source_ids") or [])))
     return facts
 

@@ -22,6 +22,8 @@ PLACE_KINDS = ("city", "town", "village", "river", "mountain", "lake", "bay", "p
 _ID = pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), unique=True)
 _TEXT = pa.Column(str, pa.Check.str_length(min_value=1))
 _OPTIONAL_TEXT = pa.Column(str, nullable=True)
+# A translation of a text column (``<column>_ru``, ``<column>_zh``): may be absent or empty (English is shown).
+_TRANSLATION = pa.Column(str, nullable=True, required=False)
 _CONFIDENCE = pa.Column(str, pa.Check.isin(CONFIDENCE_LEVELS))
 _SOURCE_IDS = pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+(;[a-z0-9_]+)*$"))
 _DATE = pa.Column(str, pa.Check(lambda s: s.str.match(ISO_PARTIAL_DATE.pattern), name="date like 2012-04-05, 2001-12 or 2005"))
@@ -73,6 +75,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "myths": pa.DataFrameSchema({
         "id": _ID, "claim": _TEXT, "is_fact": pa.Column(bool, coerce=True),
         "verdict": pa.Column(str, pa.Check.isin(VERDICTS)), "correction": _TEXT, "source_ids": _SOURCE_IDS,
+        "claim_ru": _TRANSLATION, "claim_zh": _TRANSLATION,
+        "correction_ru": _TRANSLATION, "correction_zh": _TRANSLATION,
     }, strict=False),
     "captive": pa.DataFrameSchema({
         "id": _ID, "date": _DATE, "date_precision": pa.Column(str, pa.Check.isin(PRECISIONS)),

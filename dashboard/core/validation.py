@@ -22,6 +22,9 @@ ROLE_FIELDS: dict[str, tuple[str, ...]] = {
     "basemap": ("country",),
     "points": ("description",),
 }
+# Prose with optional translations ``<field>_ru`` / ``<field>_zh`` (read with i18n.localized: English fallback).
+TRANSLATED_FIELDS = ("description", "method")
+TRANSLATION_LANGUAGES = ("ru", "zh")
 ROLE_GEOMETRIES: dict[str, tuple[str, ...]] = {
     "range": ("Polygon", "MultiPolygon"),
     "protected_area": ("Polygon", "MultiPolygon"),
@@ -62,6 +65,11 @@ def _check_properties(props: Mapping[str, Any], role: str, where: str, filename:
         value = props.get(field)
         if value is None or value == "" or value == []:
             problems.append(Problem(filename, where, field, "missing or empty"))
+    for field in TRANSLATED_FIELDS:
+        for lang in TRANSLATION_LANGUAGES:
+            value = props.get(f"{field}_{lang}")
+            if value is not None and not isinstance(value, str):
+                problems.append(Problem(filename, where, f"{field}_{lang}", "must be text or null"))
     sources = props.get("source_ids")
     if sources is not None and not (isinstance(sources, list) and all(isinstance(s, str) for s in sources)):
         problems.append(Problem(filename, where, "source_ids", "must be a list of source id strings"))

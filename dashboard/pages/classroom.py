@@ -6,7 +6,7 @@ import random
 import streamlit as st
 
 from dashboard import cache
-from dashboard.core.i18n import t
+from dashboard.core.i18n import localized, t
 from dashboard.core.tables import split_ids
 from dashboard.ui import common, era_sync, fast_map, state
 from dashboard.ui.details import citations_markdown
@@ -100,12 +100,12 @@ with quiz_tab:
         for number, myth_id in enumerate(st.session_state[QUIZ_ORDER], start=1):
             row = by_id.loc[myth_id]
             with st.container(border=True):
-                st.markdown(f"**{number}.** “{common.md(row['claim'])}”")
+                st.markdown(f"**{number}.** “{common.md(localized(row, 'claim', lang))}”")
                 if myth_id in answers:
                     right = bool(row["is_fact"]) == answers[myth_id]
                     (st.success if right else st.warning)(
                         t("quiz.right" if right else "quiz.wrong", lang, verdict=t(f"verdict.{row['verdict']}", lang)))
-                    st.markdown(common.md(row["correction"]))
+                    st.markdown(common.md(localized(row, "correction", lang)))
                     st.markdown(citations_markdown(split_ids(row["source_ids"]), atlas.table("sources"), lang),
                                 unsafe_allow_html=True)
                 else:

@@ -39,7 +39,7 @@ for layer in sorted(atlas.layers.values(), key=lambda item: ROLE_ORDER.get(item.
                      t("explore.col_drawn", lang): round(drawn) if drawn is not None else None,
                      t("explore.col_published", lang): published,
                      t("chart.confidence", lang): props.get("confidence"),
-                     t("sources.method", lang): props.get("method"),
+                     t("sources.method", lang): localized(props, "method", lang),
                      t("chart.sources", lang): ", ".join(props.get("source_ids") or [])})
 layers_frame = pd.DataFrame(rows)
 area_columns = (t("explore.col_drawn", lang), t("explore.col_published", lang))
@@ -51,11 +51,11 @@ st.dataframe(layers_frame, hide_index=True, width="stretch",
 
 st.subheader(t("sources.myths", lang), anchor=False)
 myths = atlas.table("myths")
-for myth in myths.itertuples():
-    verdict = t(f"verdict.{myth.verdict}", lang)
-    with st.expander(f"{common.md(verdict)}: {common.md(myth.claim)}"):
-        st.markdown(escape(str(myth.correction)), unsafe_allow_html=True)
-        st.markdown(citations_markdown(split_ids(myth.source_ids), atlas.table("sources"), lang),
+for myth in myths.to_dict("records"):
+    verdict = t(f"verdict.{myth['verdict']}", lang)
+    with st.expander(f"{common.md(verdict)}: {common.md(localized(myth, 'claim', lang))}"):
+        st.markdown(escape(localized(myth, "correction", lang)), unsafe_allow_html=True)
+        st.markdown(citations_markdown(split_ids(myth["source_ids"]), atlas.table("sources"), lang),
                     unsafe_allow_html=True)
 
 st.subheader(t("sources.citations", lang), anchor=False)

@@ -97,6 +97,26 @@ def test_quiz_answer_key_matches_the_data() -> None:
     assert score.value == "1 / 1"
 
 
+def test_russian_quiz_shows_the_russian_claims_and_corrections() -> None:
+    import pandas as pd
+
+    from dashboard.ui.common import md
+
+    myths = pd.read_csv(REPO_ROOT / "data" / "tables" / "myths.csv").set_index("id")
+    at = run_app(page="classroom", lang="ru")
+    no_exceptions(at)
+    text = " ".join(m.value for m in at.markdown)
+    for myth_id, row in myths.iterrows():
+        assert md(row["claim_ru"]) in text, myth_id
+        assert md(row["claim"]) not in text, myth_id
+    myth_id = at.session_state["quiz_order"][0]
+    at = at.button(key=f"quiz_{myth_id}_fact").click().run()
+    no_exceptions(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert md(myths.loc[myth_id, "correction_ru"]) in text
+    assert md(myths.loc[myth_id, "correction"]) not in text
+
+
 def test_offline_pack_is_offered() -> None:
     at = run_app(page="classroom")
     assert t("export.download", "en") in {b.proto.label for b in at.get("download_button")}

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from html import escape
 
 import pytest
 
 from dashboard.core.i18n import LANGUAGES, t
+from dashboard.core.paths import REPO_ROOT
 from dashboard.core.query import PAGES
 
 from app_helpers import chart_rows, chart_specs, map_args, no_exceptions, run_app, shown_era
@@ -144,3 +146,37 @@ def test_details_panel_shows_the_selected_feature_with_sources() -> None:
     text = " ".join(m.value for m in at.markdown)
     assert "Hunchun" in text and "1,087 km²" in text
     assert "gethgdk_hunchun" in text or "wiki_hunchun_nnr" in text
+
+
+def test_details_panel_in_russian_shows_the_russian_method() -> None:
+    props = next(f["properties"] for f in json.loads((REPO_ROOT / "data" / "geo" / "protected_areas_china.geojson")
+                                                     .read_text(encoding="utf-8"))["features"]
+                 if f["properties"]["id"] == "pa_hunchun")
+    at = run_app(lang="ru")
+    at.session_state["selected_feature"] = "pa_hunchun"
+    at.run()
+    no_exceptions(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert escape(props["method_ru"]) in text
+    assert escape(props["method"]) not in text
+    assert "1\u202f087 км²" in text  # the published area, in Russian number format
+
+
+def test_russian_sources_page_shows_russian_myths_and_methods() -> None:
+    import pandas as pd
+
+    from dashboard.ui.common import md
+
+    myths = pd.read_csv(REPO_ROOT / "data" / "tables" / "myths.csv")
+    at = run_app(page="sources", lang="ru")
+    no_exceptions(at)
+    labels = [e.label for e in at.expander]
+    for row in myths.itertuples():
+        assert any(md(row.claim_ru) in label for label in labels), row.id
+        assert not any(md(row.claim) in label for label in labels), row.id
+    text = " ".join(m.value for m in at.markdown)
+    assert escape(myths.loc[0, "correction_ru"]) in text
+    layers = at.dataframe[0].value
+    methods = dict(zip(layers["id"], layers[t("sources.method", "ru")]))
+    assert methods["pa_hunchun"].startswith("Наша приблизительная оцифровка")
+    assert methods["basemap_cn_jilin"].startswith("Контур Natural Earth")

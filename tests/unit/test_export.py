@@ -262,6 +262,27 @@ def test_strings_from_data_are_escaped(tmp_path: Path, monkeypatch: pytest.Monke
     assert PAYLOAD in (out / "data" / "tables" / "myths.csv").read_text(encoding="utf-8")
 
 
+def test_pack_prose_is_in_the_pack_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = data_copy(tmp_path)
+    (copy / "geo" / "range.geojson").unlink(missing_ok=True)  # fast: no maps
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(copy))
+    atlas = load_atlas(copy)
+    myths = atlas.table("myths")
+    hunchun = atlas.find_feature("pa_hunchun")[1]["properties"]
+    jilin = atlas.find_feature("basemap_cn_jilin")[1]["properties"]
+    for lang in ("ru", "zh"):
+        out = tmp_path / lang
+        export.write_pack(out, lang, atlas=atlas, data_root=copy)
+        sources = (out / "sources.html").read_text(encoding="utf-8")
+        for row in myths.itertuples():
+            assert escape(getattr(row, f"claim_{lang}")) in sources, row.id
+            assert escape(getattr(row, f"correction_{lang}")) in sources, row.id
+            assert escape(row.claim) not in sources, row.id
+        assert escape(hunchun[f"method_{lang}"]) in sources and escape(hunchun["method"]) not in sources
+        assert sources.count(escape(jilin[f"method_{lang}"])) == 1  # the basemap rows stay grouped
+        assert escape(jilin["method"]) not in sources
+
+
 def test_script_json_cannot_close_the_script() -> None:
     text = export._script_json({"a": "</script><!-- & \u2028"})
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text

@@ -4,11 +4,13 @@ from __future__ import annotations
 import copy
 import json
 import re
+from html import escape
 
 import folium
 import pytest
 
 from dashboard.core import maps
+from dashboard.core.i18n import t
 from dashboard.core.loaders import Atlas, Layer
 
 HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>'
@@ -141,6 +143,21 @@ def test_popup_lists_the_facts_with_sources_and_confidence(atlas: Atlas) -> None
     html = maps.popup_html(feature["properties"], "en", 2800.0)
     assert "2,799 km²" in html and "2,800 km²" in html
     assert "wiki_llnp" in html and "Published area" in html
+
+
+def test_facts_use_the_readers_language_with_english_fallback(atlas: Atlas) -> None:
+    _, feature = atlas.find_feature("range_c1900")
+    props = feature["properties"]
+    for lang in ("ru", "zh"):
+        facts = dict(maps.feature_facts(props, lang, None))
+        assert facts[t("facts.description", lang)] == props[f"description_{lang}"]
+        assert facts[t("facts.shape", lang)].endswith(" — " + props[f"method_{lang}"])
+    english_only = {k: v for k, v in props.items() if not k.endswith(("_ru", "_zh"))}
+    facts = dict(maps.feature_facts(english_only, "ru", None))
+    assert facts[t("facts.description", "ru")] == props["description"]
+    assert facts[t("facts.shape", "ru")].endswith(" — " + props["method"])
+    html = maps.popup_html(props, "zh", None)
+    assert escape(props["method_zh"]) in html and escape(props["method"]) not in html
 
 
 def test_compare_map_is_a_synced_dual_map(atlas: Atlas) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dashboard.core.loaders import load_atlas
@@ -90,6 +91,26 @@ def test_missing_field_names_feature_and_field(data_copy: Path) -> None:
     _write_layer(data_copy, "protected_areas_china.geojson", collection)
     messages = _messages(load_atlas(data_copy).problems, "protected_areas_china.geojson")
     assert messages == [f"protected_areas_china.geojson: feature '{bad_id}', field 'confidence': missing or empty"]
+
+
+def test_translations_are_optional_text(data_copy: Path) -> None:
+    collection = _pa_collection(data_copy)
+    collection["features"][0]["properties"]["method_ru"] = ["not", "text"]
+    bad_id = collection["features"][0]["properties"]["id"]
+    del collection["features"][1]["properties"]["method_zh"]  # a missing translation is fine: English is shown
+    _write_layer(data_copy, "protected_areas_china.geojson", collection)
+    messages = _messages(load_atlas(data_copy).problems, "protected_areas_china.geojson")
+    assert messages == [f"protected_areas_china.geojson: feature '{bad_id}', field 'method_ru': must be text or null"]
+
+
+def test_myth_translations_are_optional(data_copy: Path) -> None:
+    path = data_copy / "tables" / "myths.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, "claim_ru"] = ""
+    frame.drop(columns=["correction_zh"]).to_csv(path, index=False)
+    table, problems = load_table("myths", data_copy / "tables")
+    assert problems == [] and table is not None
+    assert pd.isna(table.loc[0, "claim_ru"]) and "correction_zh" not in table
 
 
 def test_unknown_source_id_is_reported(data_copy: Path) -> None:

@@ -1,0 +1,134 @@
+"""The data's own prose in Russian and Chinese: present for every English text, and faithful in its figures.
+
+Myths (``claim``, ``correction`` in data/tables/myths.csv) and the ``description`` / ``method`` of every
+GeoJSON feature have ``_ru`` and ``_zh`` versions. A wrong number in a translation is a bug, so each
+translation must carry the same sequence of numbers as the English (digit grouping aside: "1,087",
+"1 087" and "1\u202f087" are all 1087; dates are compared as dates, since "26 March 2016" is
+"2016年3月26日" in Chinese) and cite the same source ids.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+
+from dashboard.core.paths import REPO_ROOT
+
+DATA = REPO_ROOT / "data"
+LANGS = ("ru", "zh")
+SCRIPT = {"ru": re.compile(r"[\u0400-\u04FF]"), "zh": re.compile(r"[\u4e00-\u9fff]")}
+MYTH_FIELDS = ("claim", "correction")
+FEATURE_FIELDS = ("description", "method")
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+MONTHS_RU = ("январ[ьяе]", "феврал[ьяе]", "март[ае]?", "апрел[ьяе]", "ма[йяе]", "июн[ьяе]", "июл[ьяе]",
+             "август[ае]?", "сентябр[ьяе]", "октябр[ьяе]", "ноябр[ьяе]", "декабр[ьяе]")
+DATE = {
+    "en": re.compile(r"\b(?:(?P<day>\d{1,2}) )?(?P<month>" + "|".join(MONTHS_EN) + r") (?P<year>\d{4})\b"),
+    "ru": re.compile(r"\b(?:(?P<day>\d{1,2}) )?(?P<month>" + "|".join(f"(?:{m})" for m in MONTHS_RU)
+                     + r") (?P<year>\d{4})\b", re.IGNORECASE),
+    "zh": re.compile(r"(?P<year>\d{4})年(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?"),
+}
+GROUP = "[ ,\u202f\u00a0]"
+TOKEN = re.compile(rf"(?P<date>@DATE[0-9-]+@)|(?P<number>\d+(?:{GROUP}\d{{3}}(?!\d))*(?:\.\d+)?)")
+
+
+def _month_number(name: str, lang: str) -> int:
+    if lang == "zh":
+        return int(name)
+    if lang == "en":
+        return MONTHS_EN.index(name) + 1
+    return next(i for i, stem in enumerate(MONTHS_RU, start=1) if re.fullmatch(stem, name, re.IGNORECASE))
+
+
+def figures(text: str, lang: str) -> list[str]:
+    """The numbers and dates of ``text`` in order: "1 087" -> "1087", "5 April 2012" -> "@DATE2012-04-05@"."""
+    def date(match: re.Match[str]) -> str:
+        day = f"-{int(match['day']):02d}" if match["day"] else ""
+        return f"@DATE{match['year']}-{_month_number(match['month'], lang):02d}{day}@"
+
+    text = DATE[lang].sub(date, text)
+    return [m["date"] or re.sub(GROUP, "", m["number"]) for m in TOKEN.finditer(text)]
+
+
+def known_source_ids() -> set[str]:
+    with open(DATA / "tables" / "sources.csv", encoding="utf-8", newline="") as fh:
+        return {row["id"] for row in csv.DictReader(fh)}
+
+
+def source_ids_in(text: str, known: set[str]) -> list[str]:
+    return [word for word in re.findall(r"[A-Za-z][A-Za-z0-9_]*", text) if word in known]
+
+
+def texts() -> list:
+    """(where, field, English text, {lang: translation}) for every myth and every feature text."""
+    cases = []
+    with open(DATA / "tables" / "myths.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            for field in MYTH_FIELDS:
+                cases.append(pytest.param(row, field, id=f"{row['id']}.{field}"))
+    catalog = json.loads((DATA / "catalog.json").read_text(encoding="utf-8"))
+    for layer in catalog["layers"]:
+        collection = json.loads((DATA / layer["file"]).read_text(encoding="utf-8"))
+        for feature in collection["features"]:
+            props = feature["properties"]
+            for field in FEATURE_FIELDS:
+                if isinstance(props.get(field), str) and props[field].strip():
+                    cases.append(pytest.param(props, field, id=f"{props['id']}.{field}"))
+    return cases
+
+
+CASES = texts()
+
+
+def test_the_texts_are_found() -> None:
+    ids = {case.id for case in CASES}
+    assert len([i for i in ids if i.startswith("myth_")]) == 2 * 17
+    assert {"range_c1900.description", "range_c1900.method", "rec_seoul_19th_century.method",
+            "pa_hunchun.method", "pa_ne_china_tiger_leopard.method", "basemap_cn_jilin.method"} <= ids
+
+
+@pytest.mark.parametrize("record,field", CASES)
+def test_every_english_text_has_russian_and_chinese(record: dict, field: str) -> None:
+    for lang in LANGS:
+        text = record.get(f"{field}_{lang}")
+        assert isinstance(text, str) and text.strip(), f"{field}_{lang} is missing or empty"
+        assert SCRIPT[lang].search(text), f"{field}_{lang} is not written in {lang}: {text!r}"
+        assert text != record[field]
+
+
+@pytest.mark.parametrize("record,field", CASES)
+def test_translations_keep_every_number_and_date(record: dict, field: str) -> None:
+    english = figures(record[field], "en")
+    for lang in LANGS:
+        translated = figures(record.get(f"{field}_{lang}") or "", lang)
+        assert translated == english, (f"{field}_{lang}: numbers {translated} differ from the English {english}\n"
+                                       f"  en: {record[field]}\n  {lang}: {record.get(f'{field}_{lang}')}")
+
+
+@pytest.mark.parametrize("record,field", CASES)
+def test_translations_cite_the_same_sources(record: dict, field: str) -> None:
+    known = known_source_ids()
+    english = source_ids_in(record[field], known)
+    for lang in LANGS:
+        assert source_ids_in(record.get(f"{field}_{lang}") or "", known) == english, f"{field}_{lang}"
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("sized to 1,087 km²; 42.41-43.47 N", "en", ["1087", "42.41", "43.47"]),
+    ("подогнана к 1 087 км² и 10\u202f709 км²; 42.41-43.47° с. ш.", "ru", ["1087", "10709", "42.41", "43.47"]),
+    ("面积调整为1,087平方千米", "zh", ["1087"]),
+    ("it opened on 26 March 2016, in 2013-16", "en", ["@DATE2016-03-26@", "2013", "16"]),
+    ("его открыли 26 марта 2016 года; март 2009 года", "ru", ["@DATE2016-03-26@", "@DATE2009-03@"]),
+    ("它于2016年3月26日开通；2012年4月公布", "zh", ["@DATE2016-03-26@", "@DATE2012-04@"]),
+])
+def test_figures(text: str, lang: str, expected: list[str]) -> None:
+    assert figures(text, lang) == expected
+
+
+def test_a_changed_number_is_caught() -> None:
+    assert figures("оценили в 84 (от 70 до 108)", "ru") != figures("estimated 84 (70-180)", "en")
+    assert figures("2016年3月25日", "zh") != figures("26 March 2016", "en")
