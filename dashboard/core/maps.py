@@ -79,7 +79,7 @@ def feature_facts(props: dict[str, Any], lang: str, computed_km2: float | None) 
     if other_names:
         facts.append((t("facts.other_names", lang), other_names))
     if props.get("designation"):
-        facts.append((t("facts.designation", lang), str(props["designation"])))
+        facts.append((t("facts.designation", lang), localized(props, "designation", lang)))
     if props.get("country"):
         facts.append((t("facts.country", lang), t(f"country.{str(props['country']).lower()}", lang)))
     if props.get("status") == "former":
@@ -89,7 +89,7 @@ def feature_facts(props: dict[str, Any], lang: str, computed_km2: float | None) 
     elif props.get("designation"):
         facts.append((t("facts.established", lang), t("facts.not_in_sources", lang)))
     if props.get("changes"):
-        facts.append((t("facts.changes", lang), str(props["changes"])))
+        facts.append((t("facts.changes", lang), localized(props, "changes", lang)))
     if props.get("era_label"):
         period = f"{localized(props, 'era_label', lang)} ({props.get('year_from')}–{props.get('year_to')})"
         facts.append((t("facts.period", lang), period))

@@ -23,7 +23,7 @@ ROLE_FIELDS: dict[str, tuple[str, ...]] = {
     "points": ("description",),
 }
 # Prose with optional translations ``<field>_ru`` / ``<field>_zh`` (read with i18n.localized: English fallback).
-TRANSLATED_FIELDS = ("description", "method")
+TRANSLATED_FIELDS = ("description", "method", "designation", "changes")
 TRANSLATION_LANGUAGES = ("ru", "zh")
 ROLE_GEOMETRIES: dict[str, tuple[str, ...]] = {
     "range": ("Polygon", "MultiPolygon"),

@@ -162,6 +162,20 @@ def test_details_panel_in_russian_shows_the_russian_method() -> None:
     assert "1\u202f087 км²" in text  # the published area, in Russian number format
 
 
+def test_details_panel_in_russian_shows_the_russian_designation_and_changes() -> None:
+    props = next(f["properties"] for f in json.loads((REPO_ROOT / "data" / "geo" / "protected_areas_russia.geojson")
+                                                     .read_text(encoding="utf-8"))["features"]
+                 if f["properties"]["id"] == "pa_kedrovaya_pad")
+    at = run_app(lang="ru")
+    at.session_state["selected_feature"] = "pa_kedrovaya_pad"
+    at.run()
+    no_exceptions(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"<td>{escape(props['designation_ru'])}</td>" in text
+    assert escape(props["designation"]) not in text
+    assert escape(props["changes_ru"]) in text and escape(props["changes"]) not in text
+
+
 def test_russian_sources_page_shows_russian_myths_and_methods() -> None:
     import pandas as pd
 

@@ -1,10 +1,10 @@
 """The data's own prose in Russian and Chinese: present for every English text, and faithful in its figures.
 
-Myths (``claim``, ``correction`` in data/tables/myths.csv) and the ``description`` / ``method`` of every
-GeoJSON feature have ``_ru`` and ``_zh`` versions. A wrong number in a translation is a bug, so each
+Myths (``claim``, ``correction`` in data/tables/myths.csv), the ``description`` / ``method`` of every
+GeoJSON feature and the ``designation`` / ``changes`` of every protected area have ``_ru`` and ``_zh`` versions. A wrong number in a translation is a bug, so each
 translation must carry the same sequence of numbers as the English (digit grouping aside: "1,087",
 "1 087" and "1\u202f087" are all 1087; dates are compared as dates, since "26 March 2016" is
-"2016年3月26日" in Chinese) and cite the same source ids.
+"2016年3月26日" in Chinese, and "November-December 2001" is "2001年11月至12月") and cite the same source ids.
 """
 from __future__ import annotations
 
@@ -20,20 +20,22 @@ DATA = REPO_ROOT / "data"
 LANGS = ("ru", "zh")
 SCRIPT = {"ru": re.compile(r"[\u0400-\u04FF]"), "zh": re.compile(r"[\u4e00-\u9fff]")}
 MYTH_FIELDS = ("claim", "correction")
-FEATURE_FIELDS = ("description", "method")
+FEATURE_FIELDS = ("description", "method", "designation", "changes")
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
              "October", "November", "December")
 MONTHS_RU = ("январ[ьяе]", "феврал[ьяе]", "март[ае]?", "апрел[ьяе]", "ма[йяе]", "июн[ьяе]", "июл[ьяе]",
              "август[ае]?", "сентябр[ьяе]", "октябр[ьяе]", "ноябр[ьяе]", "декабр[ьяе]")
-DATE = {
-    "en": re.compile(r"\b(?:(?P<day>\d{1,2}) )?(?P<month>" + "|".join(MONTHS_EN) + r") (?P<year>\d{4})\b"),
-    "ru": re.compile(r"\b(?:(?P<day>\d{1,2}) )?(?P<month>" + "|".join(f"(?:{m})" for m in MONTHS_RU)
-                     + r") (?P<year>\d{4})\b", re.IGNORECASE),
-    "zh": re.compile(r"(?P<year>\d{4})年(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?"),
+_EN = "|".join(MONTHS_EN)
+_RU = "|".join(f"(?:{m})" for m in MONTHS_RU)
+DATE = {  # an optional first month makes a month range: "November-December 2001"
+    "en": re.compile(rf"\b(?:(?P<first>{_EN})[-–])?(?:(?P<day>\d{{1,2}}) )?(?P<month>{_EN}) (?P<year>\d{{4}})\b"),
+    "ru": re.compile(rf"\b(?:(?P<first>{_RU})[-–])?(?:(?P<day>\d{{1,2}}) )?(?P<month>{_RU}) (?P<year>\d{{4}})\b",
+                     re.IGNORECASE),
+    "zh": re.compile(r"(?P<year>\d{4})年(?:(?P<first>\d{1,2})月?[-–至到])?(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?"),
 }
 GROUP = "[ ,\u202f\u00a0]"
-TOKEN = re.compile(rf"(?P<date>@DATE[0-9-]+@)|(?P<number>\d+(?:{GROUP}\d{{3}}(?!\d))*(?:\.\d+)?)")
+TOKEN = re.compile(rf"(?P<date>@DATE[0-9./-]+@)|(?P<number>\d+(?:{GROUP}\d{{3}}(?!\d))*(?:\.\d+)?)")
 
 
 def _month_number(name: str, lang: str) -> int:
@@ -45,10 +47,12 @@ def _month_number(name: str, lang: str) -> int:
 
 
 def figures(text: str, lang: str) -> list[str]:
-    """The numbers and dates of ``text`` in order: "1 087" -> "1087", "5 April 2012" -> "@DATE2012-04-05@"."""
+    """The numbers and dates of ``text`` in order: "1 087" -> "1087", "5 April 2012" -> "@DATE2012-04-05@",
+    "November-December 2001" -> "@DATE2001-11..12@"."""
     def date(match: re.Match[str]) -> str:
         day = f"-{int(match['day']):02d}" if match["day"] else ""
-        return f"@DATE{match['year']}-{_month_number(match['month'], lang):02d}{day}@"
+        first = f"{_month_number(match['first'], lang):02d}.." if match["first"] else ""
+        return f"@DATE{match['year']}-{first}{_month_number(match['month'], lang):02d}{day}@"
 
     text = DATE[lang].sub(date, text)
     return [m["date"] or re.sub(GROUP, "", m["number"]) for m in TOKEN.finditer(text)]
@@ -64,7 +68,7 @@ def source_ids_in(text: str, known: set[str]) -> list[str]:
 
 
 def texts() -> list:
-    """(where, field, English text, {lang: translation}) for every myth and every feature text."""
+    """(record, field) for every myth text and every feature text (description, method, designation, changes)."""
     cases = []
     with open(DATA / "tables" / "myths.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -89,6 +93,11 @@ def test_the_texts_are_found() -> None:
     assert len([i for i in ids if i.startswith("myth_")]) == 2 * 17
     assert {"range_c1900.description", "range_c1900.method", "rec_seoul_19th_century.method",
             "pa_hunchun.method", "pa_ne_china_tiger_leopard.method", "basemap_cn_jilin.method"} <= ids
+    protected_areas = [json.loads((DATA / "geo" / f"protected_areas_{country}.geojson").read_text(encoding="utf-8"))
+                       for country in ("russia", "china")]
+    pa_ids = [f["properties"]["id"] for collection in protected_areas for f in collection["features"]]
+    assert len(pa_ids) == 10
+    assert {f"{fid}.{field}" for fid in pa_ids for field in ("designation", "changes")} <= ids
 
 
 @pytest.mark.parametrize("record,field", CASES)
@@ -124,6 +133,10 @@ def test_translations_cite_the_same_sources(record: dict, field: str) -> None:
     ("it opened on 26 March 2016, in 2013-16", "en", ["@DATE2016-03-26@", "2013", "16"]),
     ("его открыли 26 марта 2016 года; март 2009 года", "ru", ["@DATE2016-03-26@", "@DATE2009-03@"]),
     ("它于2016年3月26日开通；2012年4月公布", "zh", ["@DATE2016-03-26@", "@DATE2012-04@"]),
+    ("in November-December 2001 (88,913 ha)", "en", ["@DATE2001-11..12@", "88913"]),
+    ("в ноябре–декабре 2001 года (88\u202f913 га)", "ru", ["@DATE2001-11..12@", "88913"]),
+    ("2001年11月至12月建为省级保护区（88,913公顷）", "zh", ["@DATE2001-11..12@", "88913"]),
+    ("18\u202f044.8 га; 2017–2021 годов", "ru", ["18044.8", "2017", "2021"]),
 ])
 def test_figures(text: str, lang: str, expected: list[str]) -> None:
     assert figures(text, lang) == expected
@@ -132,3 +145,6 @@ def test_figures(text: str, lang: str, expected: list[str]) -> None:
 def test_a_changed_number_is_caught() -> None:
     assert figures("оценили в 84 (от 70 до 108)", "ru") != figures("estimated 84 (70-180)", "en")
     assert figures("2016年3月25日", "zh") != figures("26 March 2016", "en")
+    assert figures("2001年11月建为省级保护区", "zh") != figures("in November-December 2001", "en")
+    assert figures("(4500 га); расширен до 17\u202f500 га в 1951 году", "ru") != \
+        figures("(4,500 ha); enlarged in 1951 to 17,500 ha", "en")

@@ -160,6 +160,33 @@ def test_facts_use_the_readers_language_with_english_fallback(atlas: Atlas) -> N
     assert escape(props["method_zh"]) in html and escape(props["method"]) not in html
 
 
+def test_protected_area_facts_use_the_readers_language(atlas: Atlas) -> None:
+    _, feature = atlas.find_feature("pa_land_of_the_leopard")
+    props = feature["properties"]
+    for lang in ("ru", "zh"):
+        facts = dict(maps.feature_facts(props, lang, None))
+        assert facts[t("facts.designation", lang)] == props[f"designation_{lang}"]
+        assert facts[t("facts.changes", lang)] == props[f"changes_{lang}"]
+        html = maps.popup_html(props, lang, None)
+        assert escape(props[f"changes_{lang}"]) in html and escape(props["changes"]) not in html
+        compact = maps.popup_html(props, lang, None, compact=True)
+        assert escape(props[f"designation_{lang}"]) in compact
+    facts = dict(maps.feature_facts(props, "en", None))
+    assert facts[t("facts.designation", "en")] == props["designation"]
+    assert facts[t("facts.changes", "en")] == props["changes"]
+    english_only = {k: v for k, v in props.items() if not k.endswith(("_ru", "_zh"))}
+    facts = dict(maps.feature_facts(english_only, "zh", None))
+    assert facts[t("facts.designation", "zh")] == props["designation"]
+    assert facts[t("facts.changes", "zh")] == props["changes"]
+
+
+def test_protected_area_translations_are_escaped(atlas: Atlas) -> None:
+    _, feature = atlas.find_feature("pa_hunchun")
+    props = {**feature["properties"], "designation_ru": HOSTILE, "changes_ru": HOSTILE}
+    html = maps.popup_html(props, "ru", None)
+    assert "<img" not in html and "<script>alert" not in html and escape(HOSTILE) in html
+
+
 def test_compare_map_is_a_synced_dual_map(atlas: Atlas) -> None:
     dual = maps.build_compare_map(atlas, "range_c1900", "range_present", maps.MapOptions())
     html = render(dual)

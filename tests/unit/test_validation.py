@@ -103,6 +103,19 @@ def test_translations_are_optional_text(data_copy: Path) -> None:
     assert messages == [f"protected_areas_china.geojson: feature '{bad_id}', field 'method_ru': must be text or null"]
 
 
+def test_protected_area_translations_are_optional_text(data_copy: Path) -> None:
+    collection = _pa_collection(data_copy)
+    collection["features"][0]["properties"]["designation_zh"] = 7
+    collection["features"][1]["properties"]["changes_ru"] = {"text": "нет"}
+    ids = [f["properties"]["id"] for f in collection["features"][:2]]
+    del collection["features"][2]["properties"]["changes_zh"]  # missing: English is shown
+    collection["features"][2]["properties"]["designation_ru"] = None
+    _write_layer(data_copy, "protected_areas_china.geojson", collection)
+    messages = _messages(load_atlas(data_copy).problems, "protected_areas_china.geojson")
+    assert messages == [f"protected_areas_china.geojson: feature '{ids[0]}', field 'designation_zh': must be text or null",
+                        f"protected_areas_china.geojson: feature '{ids[1]}', field 'changes_ru': must be text or null"]
+
+
 def test_myth_translations_are_optional(data_copy: Path) -> None:
     path = data_copy / "tables" / "myths.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
