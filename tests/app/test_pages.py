@@ -148,29 +148,26 @@ def test_details_panel_shows_the_selected_feature_with_sources() -> None:
     assert "gethgdk_hunchun" in text or "wiki_hunchun_nnr" in text
 
 
-def test_details_panel_in_russian_shows_the_russian_method() -> None:
-    props = next(f["properties"] for f in json.loads((REPO_ROOT / "data" / "geo" / "protected_areas_china.geojson")
-                                                     .read_text(encoding="utf-8"))["features"]
-                 if f["properties"]["id"] == "pa_hunchun")
+def _russian_details_panel(layer_file: str, feature_id: str) -> tuple[dict, str]:
+    """The feature's properties as stored, and the Russian details panel's text once it is selected."""
+    features = json.loads((REPO_ROOT / "data" / "geo" / layer_file).read_text(encoding="utf-8"))["features"]
+    props = next(f["properties"] for f in features if f["properties"]["id"] == feature_id)
     at = run_app(lang="ru")
-    at.session_state["selected_feature"] = "pa_hunchun"
+    at.session_state["selected_feature"] = feature_id
     at.run()
     no_exceptions(at)
-    text = " ".join(m.value for m in at.markdown)
+    return props, " ".join(m.value for m in at.markdown)
+
+
+def test_details_panel_in_russian_shows_the_russian_method() -> None:
+    props, text = _russian_details_panel("protected_areas_china.geojson", "pa_hunchun")
     assert escape(props["method_ru"]) in text
     assert escape(props["method"]) not in text
     assert "1\u202f087 км²" in text  # the published area, in Russian number format
 
 
 def test_details_panel_in_russian_shows_the_russian_designation_and_changes() -> None:
-    props = next(f["properties"] for f in json.loads((REPO_ROOT / "data" / "geo" / "protected_areas_russia.geojson")
-                                                     .read_text(encoding="utf-8"))["features"]
-                 if f["properties"]["id"] == "pa_kedrovaya_pad")
-    at = run_app(lang="ru")
-    at.session_state["selected_feature"] = "pa_kedrovaya_pad"
-    at.run()
-    no_exceptions(at)
-    text = " ".join(m.value for m in at.markdown)
+    props, text = _russian_details_panel("protected_areas_russia.geojson", "pa_kedrovaya_pad")
     assert f"<td>{escape(props['designation_ru'])}</td>" in text
     assert escape(props["designation"]) not in text
     assert escape(props["changes_ru"]) in text and escape(props["changes"]) not in text
