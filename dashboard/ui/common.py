@@ -87,6 +87,9 @@ def base_css() -> None:
         .block-container {padding-top: 2.6rem; padding-bottom: 1rem;}
         .atlas-summary {margin: 0.2rem 0 0.4rem 0; color: #222;}
         .atlas-legend li {font-size: 0.95rem;}
+        .atlas-details {width: 100%; table-layout: fixed;}
+        .atlas-details th {width: 45%; font-size: 0.9rem;}
+        .atlas-details th, .atlas-details td {overflow-wrap: anywhere; hyphens: auto;}
         .atlas-figures {display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; margin: 0.4rem 0 0.7rem 0; padding: 0 !important;}
         .atlas-figure {flex: 1 1 12rem; min-width: 0;}
         .atlas-figure dt {font-size: 0.875rem; font-weight: 400; color: #31333f;}

@@ -146,22 +146,40 @@ def test_story_next_moves_the_map(offline_page, app_url: str) -> None:
     save_screenshot(page, "story_step4", full_page=False)
 
 
-def test_clicking_a_park_fills_the_details_panel(offline_page, app_url: str) -> None:
-    open_page(offline_page, app_url, "page=explore")
-    page = offline_page.page
+def click_land_of_the_leopard(page) -> None:
+    """Click a point inside Land of the Leopard NP only (west of Kedrovaya Pad), placed by Leaflet itself."""
     frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]').first
     expect(map_frame(page).locator(".leaflet-protected-pane svg path").first).to_be_attached(timeout=30_000)
-    # a point inside Land of the Leopard NP only (west of Kedrovaya Pad), converted by Leaflet itself
     point = frame_el.evaluate("(f) => { const m = f.contentWindow.map;"
                               " const p = m.latLngToContainerPoint([43.0, 131.25]); return [p.x, p.y]; }")
     box = frame_el.bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     wait_for_app(page, timeout=60_000)
+
+
+def test_clicking_a_park_fills_the_details_panel(offline_page, app_url: str) -> None:
+    open_page(offline_page, app_url, "page=explore")
+    page = offline_page.page
+    click_land_of_the_leopard(page)
     panel = page.get_by_text(t("facts.published_area", "en"), exact=True)
     expect(panel.first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("wiki_llnp").first).to_be_visible()
     expect(page.get_by_text("Land of the Leopard National Park", exact=True).first).to_be_visible()
     save_screenshot(page, "details_panel_llnp", full_page=False)
+
+
+def test_russian_details_panel_fits_beside_the_map(offline_page, app_url: str) -> None:
+    """Long Russian words in a narrow column wrap inside the details table instead of pushing it out."""
+    open_page(offline_page, app_url, "page=explore&lang=ru")
+    page = offline_page.page
+    click_land_of_the_leopard(page)
+    table = page.locator("table.atlas-details").first
+    expect(table).to_be_visible(timeout=30_000)
+    column = table.locator("xpath=ancestor::div[@data-testid='stColumn'][1]")
+    table_box, column_box = table.bounding_box(), column.bounding_box()
+    assert table_box["x"] + table_box["width"] <= column_box["x"] + column_box["width"] + 1
+    table.scroll_into_view_if_needed()
+    save_screenshot(page, "details_panel_llnp_ru", full_page=False)
 
 
 def test_clicking_an_era_shown_after_a_slider_move_fills_the_details_panel(offline_page, app_url: str) -> None:
