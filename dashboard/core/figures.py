@@ -1,4 +1,5 @@
-"""Key figures as one small HTML block (a definition list): label, value and what the value means.
+"""Key figures as one small HTML block (a definition list): label, value and what the value means;
+and the summary sentence every map and chart has.
 
 One element instead of a row of columns and metric widgets: the browser draws it in a fraction of the
 time, which matters on the Explore page, where every era change redraws it. All text is escaped.
@@ -25,5 +26,9 @@ def figures_html(figures: list[KeyFigure], title: str, sentence: str = "") -> st
         + "</div>"
         for figure in figures
     )
-    summary = f'<p class="atlas-summary">{escape(sentence)}</p>' if sentence else ""
-    return f'<dl class="atlas-figures" aria-label="{escape(title)}">{items}</dl>{summary}'
+    return f'<dl class="atlas-figures" aria-label="{escape(title)}">{items}</dl>' + (summary_html(sentence) if sentence else "")
+
+
+def summary_html(sentence: str) -> str:
+    """The one-sentence text summary that goes with every map and chart (escaped)."""
+    return f'<p class="atlas-summary">{escape(sentence)}</p>'

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from dashboard.core.validation import CONFIDENCE_LEVELS, ISO_PARTIAL_DATE, Problem
+from dashboard.core.validation import CONFIDENCE_LEVELS, ISO_PARTIAL_DATE, TRANSLATION_LANGUAGES, Problem
 
 SOURCE_KINDS = ("journal", "report", "book", "government", "news", "web", "encyclopedia", "dataset", "ngo")
 REGIONS = ("russia", "china", "global")
@@ -75,8 +75,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "myths": pa.DataFrameSchema({
         "id": _ID, "claim": _TEXT, "is_fact": pa.Column(bool, coerce=True),
         "verdict": pa.Column(str, pa.Check.isin(VERDICTS)), "correction": _TEXT, "source_ids": _SOURCE_IDS,
-        "claim_ru": _TRANSLATION, "claim_zh": _TRANSLATION,
-        "correction_ru": _TRANSLATION, "correction_zh": _TRANSLATION,
+        **{f"{field}_{lang}": _TRANSLATION for field in ("claim", "correction") for lang in TRANSLATION_LANGUAGES},
     }, strict=False),
     "captive": pa.DataFrameSchema({
         "id": _ID, "date": _DATE, "date_precision": pa.Column(str, pa.Check.isin(PRECISIONS)),

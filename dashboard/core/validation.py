@@ -11,6 +11,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from dashboard.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
 CONFIDENCE_LEVELS = ("V", "V2", "U", "D")
 REGION_BOUNDS = (115.0, 33.0, 145.0, 55.0)  # lon_min, lat_min, lon_max, lat_max
 ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -24,7 +26,7 @@ ROLE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Prose with optional translations ``<field>_ru`` / ``<field>_zh`` (read with i18n.localized: English fallback).
 TRANSLATED_FIELDS = ("description", "method", "designation", "changes")
-TRANSLATION_LANGUAGES = ("ru", "zh")
+TRANSLATION_LANGUAGES = tuple(lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE)
 ROLE_GEOMETRIES: dict[str, tuple[str, ...]] = {
     "range": ("Polygon", "MultiPolygon"),
     "protected_area": ("Polygon", "MultiPolygon"),

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from html import escape
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.core.figures import summary_html
 from dashboard.core.i18n import number, t
 from dashboard.core.validation import Problem
 
@@ -36,7 +36,7 @@ def summary_and_table(summary: str, table: pd.DataFrame | None, lang: str) -> No
 
 
 def summary_sentence(summary: str) -> None:
-    st.html(f'<p class="atlas-summary">{escape(summary)}</p>')
+    st.html(summary_html(summary))
 
 
 WIDE_TABLE_COLUMNS = 8

@@ -64,27 +64,27 @@ def render_map(fmap: folium.Map) -> RenderedMap:
     """Render a (freshly built, unshared) map the way st_folium does, in the same order."""
     fmap.get_root().render()
     fmap.render()
-    html = sf._get_html(fmap)
-    header = sf._get_header(fmap)
-    script = sf._get_map_string(fmap)
     css, js = _links(fmap)
-    return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(fmap),
-                       bounds=_bounds(*fmap.get_bounds()), zoom=fmap.options.get("zoom"), css_links=css, js_links=js)
+    return _rendered(fmap, *fmap.get_bounds(), zoom=fmap.options.get("zoom"), css=css, js=js)
 
 
-def _bounds(southwest: list, northeast: list) -> dict[str, dict[str, float]]:
-    """Bounds as st_folium reports them (Leaflet's LatLngBounds shape)."""
-    return {"_southWest": {"lat": southwest[0], "lng": southwest[1]},
-            "_northEast": {"lat": northeast[0], "lng": northeast[1]}}
+def _rendered(fig: Any, southwest: list, northeast: list, *, zoom: Any, css: tuple[str, ...],
+              js: tuple[str, ...]) -> RenderedMap:
+    """st_folium's arguments of a rendered map or DualMap (read in st_folium's order); bounds in Leaflet's
+    LatLngBounds shape."""
+    html = sf._get_html(fig)
+    header = sf._get_header(fig)
+    script = sf._get_map_string(fig)
+    return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(fig),
+                       bounds={"_southWest": {"lat": southwest[0], "lng": southwest[1]},
+                               "_northEast": {"lat": northeast[0], "lng": northeast[1]}},
+                       zoom=zoom, css_links=css, js_links=js)
 
 
 def render_dual_map(dual: folium.plugins.DualMap) -> RenderedMap:
     """Render two synchronised maps the way st_folium does a DualMap (it renders the pair twice)."""
     dual.render()
     dual.render()
-    html = sf._get_html(dual)
-    header = sf._get_header(dual)
-    script = sf._get_map_string(dual)
     try:
         southwest, northeast = dual.get_bounds()
     except AttributeError:  # as st_folium: a DualMap has no bounds of its own
@@ -95,10 +95,8 @@ def render_dual_map(dual: folium.plugins.DualMap) -> RenderedMap:
         part_css, part_js = _links(part)
         css.extend(part_css)
         js.extend(part_js)
-    return RenderedMap(script=script, header=header, html=html, map_id=sf.get_full_id(dual),
-                       bounds=_bounds(southwest, northeast),
-                       zoom=dual.options.get("zoom") if hasattr(dual, "options") else {},
-                       css_links=tuple(css), js_links=tuple(js))
+    return _rendered(dual, southwest, northeast, zoom=dual.options.get("zoom") if hasattr(dual, "options") else {},
+                     css=tuple(css), js=tuple(js))
 
 
 def render_group(group: folium.FeatureGroup, idx: int) -> RenderedGroup:

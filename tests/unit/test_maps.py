@@ -145,15 +145,23 @@ def test_popup_lists_the_facts_with_sources_and_confidence(atlas: Atlas) -> None
     assert "wiki_llnp" in html and "Published area" in html
 
 
+def _facts(props: dict, lang: str) -> dict[str, str]:
+    return dict(maps.feature_facts(props, lang, None))
+
+
+def _english_only(props: dict) -> dict:
+    """The feature as it would be without its Russian and Chinese texts."""
+    return {k: v for k, v in props.items() if not k.endswith(("_ru", "_zh"))}
+
+
 def test_facts_use_the_readers_language_with_english_fallback(atlas: Atlas) -> None:
     _, feature = atlas.find_feature("range_c1900")
     props = feature["properties"]
     for lang in ("ru", "zh"):
-        facts = dict(maps.feature_facts(props, lang, None))
+        facts = _facts(props, lang)
         assert facts[t("facts.description", lang)] == props[f"description_{lang}"]
         assert facts[t("facts.shape", lang)].endswith(" — " + props[f"method_{lang}"])
-    english_only = {k: v for k, v in props.items() if not k.endswith(("_ru", "_zh"))}
-    facts = dict(maps.feature_facts(english_only, "ru", None))
+    facts = _facts(_english_only(props), "ru")
     assert facts[t("facts.description", "ru")] == props["description"]
     assert facts[t("facts.shape", "ru")].endswith(" — " + props["method"])
     html = maps.popup_html(props, "zh", None)
@@ -164,18 +172,17 @@ def test_protected_area_facts_use_the_readers_language(atlas: Atlas) -> None:
     _, feature = atlas.find_feature("pa_land_of_the_leopard")
     props = feature["properties"]
     for lang in ("ru", "zh"):
-        facts = dict(maps.feature_facts(props, lang, None))
+        facts = _facts(props, lang)
         assert facts[t("facts.designation", lang)] == props[f"designation_{lang}"]
         assert facts[t("facts.changes", lang)] == props[f"changes_{lang}"]
         html = maps.popup_html(props, lang, None)
         assert escape(props[f"changes_{lang}"]) in html and escape(props["changes"]) not in html
         compact = maps.popup_html(props, lang, None, compact=True)
         assert escape(props[f"designation_{lang}"]) in compact
-    facts = dict(maps.feature_facts(props, "en", None))
+    facts = _facts(props, "en")
     assert facts[t("facts.designation", "en")] == props["designation"]
     assert facts[t("facts.changes", "en")] == props["changes"]
-    english_only = {k: v for k, v in props.items() if not k.endswith(("_ru", "_zh"))}
-    facts = dict(maps.feature_facts(english_only, "zh", None))
+    facts = _facts(_english_only(props), "zh")
     assert facts[t("facts.designation", "zh")] == props["designation"]
     assert facts[t("facts.changes", "zh")] == props["changes"]
 
