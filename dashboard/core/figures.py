@@ -17,8 +17,9 @@ class KeyFigure:
     meaning: str = ""
 
 
-def figures_html(figures: list[KeyFigure], title: str, sentence: str = "") -> str:
-    """The figures side by side (labelled for screen readers by ``title``), then the sentence that says them."""
+def figures_html(figures: list[KeyFigure], title: str, sentence: str = "", provenance: str = "") -> str:
+    """The figures side by side (labelled for screen readers by ``title``), then where they come from
+    (``provenance``: confidence and source ids), then the sentence that says them."""
     items = "".join(
         '<div class="atlas-figure">'
         f'<dt>{escape(figure.label)}</dt><dd class="atlas-figure-value">{escape(figure.value)}</dd>'
@@ -26,7 +27,9 @@ def figures_html(figures: list[KeyFigure], title: str, sentence: str = "") -> st
         + "</div>"
         for figure in figures
     )
-    return f'<dl class="atlas-figures" aria-label="{escape(title)}">{items}</dl>' + (summary_html(sentence) if sentence else "")
+    source = f'<p class="atlas-figure-meaning">{escape(provenance)}</p>' if provenance else ""
+    return (f'<dl class="atlas-figures" aria-label="{escape(title)}">{items}</dl>{source}'
+            + (summary_html(sentence) if sentence else ""))
 
 
 def summary_html(sentence: str) -> str:

@@ -105,7 +105,10 @@ def era_figures(era: str, row: pd.Series) -> None:
     published = row["published_area_km2"]
     if published is not None and not pd.isna(published):
         sentence += " " + t("explore.summary_published", lang, published=number(published, lang))
-    st.html(figures_html(figures, t("explore.figures_title", lang), sentence))
+    confidence, source_ids = row["confidence"], ", ".join(row["source_ids"] or [])
+    provenance = (f"{t('facts.shape', lang)}: {maps.confidence_text(confidence, lang)} ({confidence}) · "
+                  f"{t('facts.sources', lang)}: {source_ids}")
+    st.html(figures_html(figures, t("explore.figures_title", lang), sentence, provenance))
 
 
 def eras_table(summary: pd.DataFrame) -> pd.DataFrame:

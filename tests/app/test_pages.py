@@ -53,6 +53,10 @@ def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
     assert len(link) == 1 and "page=explore&era=range_1970s`" in link[0]  # the share link follows
     figures = [h.proto.body for h in at.get("html") if "atlas-figures" in h.proto.body]
     assert len(figures) == 1 and "Range area, 1970s" in figures[0]  # the key figures follow too
+    era = next(f["properties"] for f in json.loads((REPO_ROOT / "data" / "geo" / "range.geojson")
+                                                   .read_text(encoding="utf-8"))["features"]
+               if f["properties"]["id"] == "range_1970s")
+    assert f"({era['confidence']}) · Sources: {', '.join(era['source_ids'])}" in figures[0]  # where they come from
 
 
 def test_explore_data_table_is_a_real_table_with_readable_numbers() -> None:

@@ -22,3 +22,8 @@ def test_figure_text_from_data_is_escaped() -> None:
 
 def test_no_sentence_no_paragraph() -> None:
     assert "atlas-summary" not in figures_html([KeyFigure("a", "1")], "t")
+
+
+def test_provenance_comes_between_the_figures_and_the_sentence_escaped() -> None:
+    html = figures_html([KeyFigure("a", "1")], "t", "The sentence.", "Shape: derived (D) · Sources: <x>")
+    assert html.index("</dl>") < html.index("Shape: derived (D) · Sources: &lt;x&gt;") < html.index("The sentence.")
