@@ -218,7 +218,8 @@ class Session:
                 seen_elements.add(element_kind)
                 if fwd.metadata.cacheable and fwd.hash:
                     self.cached_kinds[fwd.hash] = element_kind
-                if element_kind == "markdown" and SENTINEL in element.markdown.body:
+                if element_kind == "markdown" and SENTINEL in element.markdown.body \
+                        and "<style>" not in element.markdown.body:
                     sentinel = True
                 elif element_kind == "exception":
                     exception = f"{element.exception.type}: {element.exception.message}"[:300]

@@ -117,7 +117,7 @@ INIT_SCRIPT = r"""
     }
     if (!('sentinel' in b.marks)) {
       for (const md of document.querySelectorAll('[data-testid="stMarkdown"]')) {
-        if (md.textContent.includes('atlas-ready')) { mark('sentinel'); break; }
+        if (md.textContent.trim() === 'atlas-ready') { mark('sentinel'); break; }
       }
     }
   };
@@ -177,7 +177,7 @@ RERUN_JS = r"""
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const sentinel = Array.from(document.querySelectorAll('[data-testid="stMarkdown"]'))
-    .some((md) => md.textContent.includes('atlas-ready'));
+    .some((md) => md.textContent.trim() === 'atlas-ready');
   if (!sentinel) return false;
   let done = fin;
   const shown = b.states.filter((e) => e.t >= send);

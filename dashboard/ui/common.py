@@ -96,7 +96,7 @@ def base_css() -> None:
         .atlas-figure dd {margin: 0;}
         .atlas-figure-value {font-size: 2.25rem; line-height: 1.25; color: #31333f;}
         .atlas-figure-meaning {font-size: 0.8rem; line-height: 1.35; color: #555;}
-        .atlas-ready {display: none;}
+        .atlas-sentinel {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
         </style>""", unsafe_allow_html=True)
 
@@ -127,7 +127,7 @@ def finish_page(page: str, link: bool = True) -> None:
     if st.session_state.get(state.PRESENTER):
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
                   on_click=lambda: st.session_state.update({state.PRESENTER: False}))
-    st.markdown(f'<span class="atlas-ready">{READY_SENTINEL}</span>', unsafe_allow_html=True)
+    st.markdown(f'<span class="atlas-sentinel">{READY_SENTINEL}</span>', unsafe_allow_html=True)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")

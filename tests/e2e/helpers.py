@@ -29,7 +29,8 @@ def wait_for_app(page: Page, timeout: float = 30_000, sentinel: str = APP_READY_
     Call it again after an interaction that reruns the script.
     """
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
-    ready = page.locator('[data-testid="stMarkdown"]').filter(has_text=sentinel)
+    # the whole text, not a substring: the page's CSS (also an st.markdown) may name the sentinel's class
+    ready = page.locator('[data-testid="stMarkdown"]').filter(has_text=re.compile(rf"^\s*{re.escape(sentinel)}\s*$"))
     exception = page.locator('[data-testid="stException"]')
     ready.or_(exception).first.wait_for(state="attached", timeout=timeout)
     page.wait_for_selector(
