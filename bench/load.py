@@ -4,7 +4,8 @@ Starts ONE ``streamlit run dashboard/app.py`` server on 127.0.0.1 and drives it 
 sessions (default 40), after a single-session reference measured in the same run. Each session:
 
 1. initial load -- GET / (index.html), /_stcore/health and /_stcore/host-config, open the
-   websocket and run the app's first script run (the Explore page),
+   websocket and run the Explore page: its map-first run, then (the "map drawn" report the browser
+   would send, sent at once) the run that draws the rest of the page,
 2. era change 1 and 3. era change 2 -- move the era slider one step left (the widget states the
    browser would send: every widget of the last run, the era as its option label). The slider is
    in a fragment, so like the browser this asks for a fragment rerun (``fragment_id``),
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import sys
@@ -120,6 +122,7 @@ class Session:
         self.times: dict[str, float] = {}
         self.errors: list[str] = []
         self.bytes = 0
+        self.report_drawn_id = ""  # an era-sync element that asks to be told when the map is drawn
 
     # --- protocol ------------------------------------------------------------------------------
 
@@ -173,11 +176,12 @@ class Session:
             state = known.state
         return Widget(state, script_hash, options)
 
-    async def _run(self, msg: BackMsg, expect: str, fragment: bool = False) -> RunResult:
+    async def _run(self, msg: BackMsg, expect: str, fragment: bool = False, finished: bool = True) -> RunResult:
         """Send one BackMsg and read ForwardMsgs until the script (or fragment) run finished.
 
         A fragment run sends only the fragment's elements: the sentinel (outside it) is not expected,
-        and the other widgets keep their states, as in the browser.
+        and the other widgets keep their states, as in the browser. ``finished=False``: a run that
+        is not the page's last (Explore's map-first run), so no sentinel either.
         """
         await self.ws.send(msg.SerializeToString())
         seen_elements: set[str] = set()
@@ -221,6 +225,9 @@ class Session:
                 if element_kind == "markdown" and SENTINEL in element.markdown.body \
                         and "<style>" not in element.markdown.body:
                     sentinel = True
+                elif element_kind == "bidi_component" and element.bidi_component.component_name == "atlas_era_sync" \
+                        and json.loads(element.bidi_component.json or "{}").get("report"):
+                    self.report_drawn_id = element.bidi_component.id
                 elif element_kind == "exception":
                     exception = f"{element.exception.type}: {element.exception.message}"[:300]
                 widget = self._widget_from(element, fwd.metadata.active_script_hash)
@@ -240,7 +247,7 @@ class Session:
         self.widgets = {**self.widgets, **widgets} if fragment else widgets
         if exception:
             raise StepError(f"exception element: {exception}")
-        if not sentinel and not fragment:
+        if not sentinel and not fragment and finished:
             raise StepError("no atlas-ready sentinel in the run")
         if expect not in seen_elements:
             raise StepError(f"no {expect} element in the run (got {sorted(seen_elements)})")
@@ -255,7 +262,19 @@ class Session:
                 raise StepError(f"GET {path}: HTTP {status}")
         self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
                                            max_size=None, open_timeout=self.step_timeout, ping_interval=None)
-        await self._run(self._client_state([], "", ""), expect="component_instance")
+        first = await self._run(self._client_state([], "", ""), expect="component_instance", finished=False)
+        if self.report_drawn_id:
+            # Explore sent its map alone and asks to hear when it is drawn (dashboard/ui/state.py,
+            # map_first_pass). A browser reports after drawing it; this client reports at once, so
+            # the server does the same two runs. The page is loaded when the second has finished.
+            msg = self._client_state(list(self.widgets.values()), self.page_hash, self.query_string)
+            trigger = msg.rerun_script.widget_states.widgets.add()
+            trigger.id = f"$$STREAMLIT_INTERNAL_KEY_{self.report_drawn_id}__events"
+            trigger.json_trigger_value = json.dumps([{"event": "drawn", "value": True}])
+            self.report_drawn_id = ""
+            await self._run(msg, expect="slider")
+        elif not first.sentinel:
+            raise StepError("no atlas-ready sentinel in the run")
 
     async def era_change(self) -> None:
         era = next((w for w in self.widgets.values() if w.state.id.endswith("-w_era")), None)

@@ -44,11 +44,12 @@ common.base_css()
 if presenter:
     common.presenter_css()
 
-with st.sidebar:
-    st.selectbox(t("sidebar.language", lang), list(LANGUAGES), format_func=LANGUAGES.get, key=state.LANG,
-                 persist_state="session")
-    st.toggle(t("sidebar.presenter", lang), key=state.PRESENTER, help=t("sidebar.presenter_help", lang),
-              persist_state="session")
+if not state.map_first_pass(navigation.url_path or "explore"):  # the map first; these follow at once
+    with st.sidebar:
+        st.selectbox(t("sidebar.language", lang), list(LANGUAGES), format_func=LANGUAGES.get, key=state.LANG,
+                     persist_state="session")
+        st.toggle(t("sidebar.presenter", lang), key=state.PRESENTER, help=t("sidebar.presenter_help", lang),
+                  persist_state="session")
 
 ignored = state.take_ignored_params()
 if ignored:

@@ -16,6 +16,7 @@ from dashboard.ui.details import show_feature_details
 SELECTED = "selected_feature"
 TILES = "w_tiles"
 MAP_BOX = "explore_map_box"
+CONTROLS = "explore_controls"
 
 atlas = cache.atlas()
 lang = state.lang()
@@ -27,20 +28,24 @@ era_labels = {e["id"]: localized(e, "era_label", lang) for e in eras}
 st.header(t("explore.title", lang), anchor=False)
 common.show_problems(atlas.problems, lang)
 
-controls = st.columns([0.55, 0.45] if not presenter else [0.6, 0.4], vertical_alignment="bottom")
+map_first = state.map_first_pass("explore")  # this run sends the map alone (see state.map_first_pass)
+with st.container(key=CONTROLS):  # keeps its height on that run, so the map does not move when they come
+    controls = st.columns([0.55, 0.45] if not presenter else [0.6, 0.4], vertical_alignment="bottom")
 optional = state.optional_layer_ids(atlas)
-with controls[1]:
-    current = [layer for layer in st.session_state.get(state.LAYERS, []) if layer in optional]
-    st.session_state[state.LAYERS] = current
-    chosen = st.multiselect(t("explore.layers", lang), optional, key=state.LAYERS, persist_state="session", placeholder=t("common.choose", lang),
-                            format_func=lambda layer_id: atlas.layers[layer_id].spec.title_in(lang))
-
-with st.sidebar:
-    user_area.upload_widget(lang)
-    tiles = st.multiselect(t("explore.online_tiles", lang), list(maps.ONLINE_TILES), key=TILES,
-                           format_func=lambda key: t(f"tiles.{key}", lang), persist_state="session",
-                           placeholder=t("common.choose", lang),
-                           help=t("explore.online_tiles_help", lang))
+chosen = [layer for layer in st.session_state.get(state.LAYERS, []) if layer in optional]
+tiles = [key for key in st.session_state.get(TILES, []) if key in maps.ONLINE_TILES]
+if not map_first:
+    with controls[1]:
+        st.session_state[state.LAYERS] = chosen
+        chosen = st.multiselect(t("explore.layers", lang), optional, key=state.LAYERS, persist_state="session",
+                                placeholder=t("common.choose", lang),
+                                format_func=lambda layer_id: atlas.layers[layer_id].spec.title_in(lang))
+    with st.sidebar:
+        user_area.upload_widget(lang)
+        tiles = st.multiselect(t("explore.online_tiles", lang), list(maps.ONLINE_TILES), key=TILES,
+                               format_func=lambda key: t(f"tiles.{key}", lang), persist_state="session",
+                               placeholder=t("common.choose", lang),
+                               help=t("explore.online_tiles_help", lang))
 
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles), compact_popups=True)
 base = cache.explore_base_map(lang, chosen, tiles)  # rendered once, shared by every session; carries every era
@@ -53,6 +58,9 @@ with map_column:
         result = fast_map.show(base, groups, key="explore_map", height=470 if presenter else 480,
                                returned_objects=["last_object_clicked_tooltip", "all_drawings"],
                                hash_key=cache.map_component_key)
+    if map_first:  # tell the map its era, ask the browser to report it drawn, and send nothing else yet
+        era_sync.show_era(MAP_BOX, state.current_view(atlas).era, base.map_id, on_drawn=state.mark_map_drawn)
+        st.stop()
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked

@@ -98,6 +98,7 @@ def base_css() -> None:
         .atlas-figure-meaning {font-size: 0.8rem; line-height: 1.35; color: #555;}
         .atlas-sentinel {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
+        .st-key-explore_controls {min-height: 4.6rem;}
         </style>""", unsafe_allow_html=True)
 
 

@@ -4,20 +4,26 @@ The Explore map carries every era (see ``dashboard.core.maps.EraSwitch``), so it
 arguments stay byte-identical when the era changes and Streamlit sends only a reference to them.
 This tiny component (a few hundred bytes, no iframe) runs in the page after the map and calls the
 map frame's ``atlasShowEra`` (and ``atlasShowView`` for the story's views); it also marks the frame so
-a map still loading starts on that era and view.
+a map still loading starts on that era and view. Asked to, it also reports when the map has drawn its
+first shapes (see ``dashboard.ui.state.map_first_pass``).
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
 CONTAINER_PREFIX = "atlas_era_sync_"
+DRAWN_EVENT = "drawn"
+REPORT_AFTER_MS = 4000  # reports anyway after this long (a map that failed must not hold the page back)
 
 _JS = """
-export default function ({ data }) {
+export default function ({ data, setTriggerValue }) {
   if (!data || typeof data.box !== "string" || typeof data.era !== "string") return;
+  const findFrame = () => document.querySelector(".st-key-" + CSS.escape(data.box) + " iframe");
   let tries = 0;
   const apply = () => {
-    const frame = document.querySelector(".st-key-" + CSS.escape(data.box) + " iframe");
+    const frame = findFrame();
     if (!frame) {
       if (++tries < 200) setTimeout(apply, 50);
       return;
@@ -32,20 +38,39 @@ export default function ({ data }) {
     } catch (error) { /* not our map: it keeps its own era */ }
   };
   apply();
+  if (data.report) {
+    const started = Date.now();
+    const watch = () => {
+      let drawn = false;
+      try {
+        const doc = findFrame()?.contentDocument;
+        drawn = !!(doc && doc.querySelector(".leaflet-map-pane svg path"));
+      } catch (error) { /* not readable: wait for the time limit */ }
+      if (drawn || Date.now() - started > REPORT_AFTER_MS) setTriggerValue("DRAWN_EVENT", true);
+      else setTimeout(watch, 25);
+    };
+    watch();
+  }
 }
-"""
+""".replace("REPORT_AFTER_MS", str(REPORT_AFTER_MS)).replace("DRAWN_EVENT", DRAWN_EVENT)
 
 _component = st.components.v2.component("atlas_era_sync", js=_JS)
 
 
-def show_era(box: str, era: str, map_key: str, view: tuple[float, float, int] | None = None) -> None:
+def show_era(box: str, era: str, map_key: str, view: tuple[float, float, int] | None = None,
+             on_drawn: Callable[[], None] | None = None) -> None:
     """Show ``era`` on the map inside ``st.container(key=box)``; ``map_key`` identifies that map.
 
     ``view`` (lat, lng, zoom) also moves the map there (the guided story); without it the reader's own
     pan and zoom stay. Call it after the map, so a map just replaced (new language or layers) is told.
+    ``on_drawn`` runs (before a rerun) once the browser has drawn the map's first shapes.
     """
     data: dict[str, object] = {"box": box, "era": era, "map": map_key}
     if view is not None:
         data["view"] = [float(view[0]), float(view[1]), int(view[2])]
+    callbacks = {}
+    if on_drawn is not None:
+        data["report"] = True
+        callbacks[f"on_{DRAWN_EVENT}_change"] = on_drawn
     with st.container(key=CONTAINER_PREFIX + box):
-        _component(data=data, key=f"era_sync_{box}")
+        _component(data=data, key=f"era_sync_{box}", **callbacks)

@@ -74,3 +74,23 @@ def sync_url(atlas: Atlas, page: str) -> dict[str, str]:
 
 def lang() -> str:
     return st.session_state.get(LANG, "en")
+
+
+
+MAP_DRAWN = "map_drawn"
+
+
+def map_first_pass(page: str) -> bool:
+    """True on the run that should send the Explore map alone: the session has not drawn it yet.
+
+    A browser draws a page's elements together, so a map sent with a dozen widgets waits for all
+    of them (``bench/README.md``). On this pass the page sends its header and its map (in the
+    places they keep later) and stops; once the browser reports the map drawn
+    (``era_sync.show_era(on_drawn=...)`` calls ``mark_map_drawn``) the whole page follows, and the
+    map, sent again with the same arguments, stays as drawn.
+    """
+    return page == "explore" and not st.session_state.get(MAP_DRAWN)
+
+
+def mark_map_drawn() -> None:
+    st.session_state[MAP_DRAWN] = True

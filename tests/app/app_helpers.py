@@ -7,12 +7,20 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core.paths import PACKAGE_DIR
+from dashboard.ui.state import MAP_DRAWN
 
 APP = str(PACKAGE_DIR / "app.py")
 
 
-def run_app(**params: str) -> AppTest:
+def run_app(map_drawn: bool = True, **params: str) -> AppTest:
+    """The app's first run with these URL parameters.
+
+    ``map_drawn``: as after the browser reported the Explore map drawn (``state.map_first_pass``), so
+    the first run is the whole page; AppTest has no browser to report it. False: the map-only run.
+    """
     at = AppTest.from_file(APP, default_timeout=90)
+    if map_drawn:
+        at.session_state[MAP_DRAWN] = True
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

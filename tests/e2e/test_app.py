@@ -68,6 +68,44 @@ def test_explore_draws_every_default_layer(offline_page, app_url: str) -> None:
     expect(offline_page.page.get_by_text(t("legend.title", "en")).first).to_be_visible()
 
 
+# Records, from the page's first script on, the first map iframe element and when the map's first
+# shape and the era slider appeared.
+_LOAD_ORDER = """
+(() => {
+  if (window !== window.top) return;
+  const seen = window.__loadOrder = {frame: null, frames: 0, drawn: null, slider: null};
+  const check = () => {
+    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    if (frame && frame !== seen.frame) { seen.frame = frame; seen.frames += 1; }
+    try {
+      if (seen.drawn === null && frame && frame.contentDocument
+          && frame.contentDocument.querySelector('.leaflet-map-pane svg path')) seen.drawn = performance.now();
+    } catch (error) { /* not loaded yet */ }
+    if (seen.slider === null && document.querySelector('[data-testid="stSlider"]')) seen.slider = performance.now();
+    if (seen.slider === null || seen.drawn === null) setTimeout(check, 5);
+  };
+  check();
+})();
+"""
+
+
+def test_explore_draws_its_map_first_and_keeps_it_when_the_rest_arrives(offline_page, app_url: str) -> None:
+    page = offline_page.page
+    page.add_init_script(_LOAD_ORDER)
+    open_page(offline_page, app_url, "page=explore&era=range_1950s")
+    expect(page.get_by_role("slider")).to_have_count(1)
+    page.wait_for_function("() => window.__loadOrder.drawn !== null", timeout=30_000)
+    seen = page.evaluate("() => ({frames: window.__loadOrder.frames, drawn: window.__loadOrder.drawn,"
+                         " slider: window.__loadOrder.slider,"
+                         " same: document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
+                         "       === window.__loadOrder.frame})")
+    assert seen["drawn"] is not None and seen["slider"] is not None
+    assert seen["drawn"] < seen["slider"], seen  # the map was drawn before the widgets came
+    assert seen["frames"] == 1 and seen["same"], seen  # ...and the whole page kept that map
+    expect(map_frame(page).locator('html[data-atlas-era="range_1950s"]')).to_have_count(1)
+    offline_page.assert_clean()
+
+
 def test_moving_the_era_slider_redraws_the_range_without_reloading_the_map(offline_page, app_url: str) -> None:
     open_page(offline_page, app_url, "page=explore")
     page = offline_page.page
