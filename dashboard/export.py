@@ -40,7 +40,8 @@ import folium
 import pandas as pd
 
 from dashboard.core.assets import VENDOR_DIR
-from dashboard.core.charts import population_table, population_timeline
+from dashboard.core.charts import event_key, population_table, population_timeline
+from dashboard.core.figures import event_key_html
 from dashboard.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, number, t
 from dashboard.core.legend import legend_html
 from dashboard.core.loaders import Atlas, load_atlas
@@ -85,6 +86,10 @@ td.num{text-align:right;white-space:nowrap}
 code,.url{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}
 .url,details code{overflow-wrap:anywhere}
 #vis{width:100%;min-height:200px}
+.atlas-events-title{font-weight:600;margin:.4em 0 .1em}
+.atlas-events{columns:2 22em;column-gap:2em;margin:0 0 1em;padding-left:1.6em}
+.atlas-events li{break-inside:avoid}
+.atlas-event-date{color:#555;margin-right:.3em}
 """
 
 MAP_OVERLAY_CSS = """
@@ -341,6 +346,7 @@ def _population_html(atlas: Atlas, lang: str) -> str:
         + "  vegaEmbed(target, spec, {mode: 'vega-lite', renderer: 'svg', actions: false})\n"
         + "    .then(function (result) { window.atlasChart = result; }, fail);\n"
         + "})();\n</script>",
+        event_key_html(t("chart.events_title", lang), event_key(events, lang)),
         f"<p>{_e(t('population.method_note', lang))}</p>",
         _population_table(population, lang),
         '<p><a href="data/tables/population.csv">population.csv</a> · '

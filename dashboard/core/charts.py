@@ -65,20 +65,62 @@ def _tooltip(lang: str) -> list[alt.Tooltip]:
     ]
 
 
+EVENT_BADGE_TOP = 11  # px above the top of the plot (clear of every estimate) to the first row of event numbers
+EVENT_BADGE_STEP = 19  # px between rows
+EVENT_BADGES_ROWS = 2
+EVENT_MIN_GAP_YEARS = 2.0  # closer events go to the next row, so their numbers do not overlap
+
+
+def chart_events(events: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The key events the timeline marks, oldest first, numbered from 1, each with a badge row.
+
+    The chart shows the numbers; the page lists them with their dates and titles (``event_key``),
+    so no title is ever cut short on the chart.
+    """
+    chosen = events[events["chart"].astype(bool)] if "chart" in events and len(events) else events.iloc[0:0]
+    if not len(chosen):
+        return pd.DataFrame(columns=["number", "year", "date", "title", "sources", "confidence_label", "row"])
+    frame = pd.DataFrame({
+        "year": [int(str(d)[:4]) + (int(str(d)[5:7]) - 0.5) / 12 if len(str(d)) >= 7 else int(str(d)[:4]) + 0.5
+                 for d in chosen["date"]],
+        "date": [str(d) for d in chosen["date"]],
+        "title": [localized(row, "title", lang) for row in chosen.to_dict("records")],
+        "sources": [", ".join(split_ids(s)) for s in chosen["source_ids"]],
+        "confidence_label": [t(f"confidence.{c}", lang) for c in chosen["confidence"]],
+    }).sort_values(["year", "date"], kind="stable", ignore_index=True)
+    frame.insert(0, "number", range(1, len(frame) + 1))
+    last_year = [float("-inf")] * EVENT_BADGES_ROWS  # the latest event placed in each row
+    rows = []
+    for year in frame["year"]:
+        free = [row for row, last in enumerate(last_year) if year - last >= EVENT_MIN_GAP_YEARS]
+        row = free[0] if free else min(range(EVENT_BADGES_ROWS), key=last_year.__getitem__)
+        last_year[row] = year
+        rows.append(row)
+    frame["row"] = rows
+    return frame
+
+
+def event_key(events: pd.DataFrame, lang: str) -> list[tuple[int, str, str]]:
+    """(number, date, title) of each event the timeline marks, in the chart's numbering."""
+    frame = chart_events(events, lang)
+    return [(int(n), d, title) for n, d, title in zip(frame["number"], frame["date"], frame["title"])]
+
+
 def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: str,
                         highlight: tuple[int, int] | None = None, height: int = 380) -> alt.LayerChart:
-    """Estimates over time: marks for published points, bars for low–high, labelled rules for key events."""
+    """Estimates over time: marks for published points, bars for low–high, numbered rules for key events
+    (their titles are listed beside the chart: ``event_key``)."""
     data = population_frame(population, lang)
     regions = [r for r in REGION_COLORS if r in set(data["region"])]
     color = alt.Color("region_label:N", title=t("chart.region", lang),
                       scale=alt.Scale(domain=[t(f"region.{r}", lang) for r in regions],
                                       range=[REGION_COLORS[r] for r in regions]),
-                      legend=alt.Legend(orient="top"))
+                      legend=alt.Legend(orient="top", columns=3))
     methods = [m for m in METHOD_SHAPES if m in set(data["method"])]
     shape = alt.Shape("method_label:N", title=t("chart.method", lang),
                       scale=alt.Scale(domain=[t(f"method.{m}", lang) for m in methods],
                                       range=[METHOD_SHAPES[m] for m in methods]),
-                      legend=alt.Legend(orient="top"))
+                      legend=alt.Legend(orient="top", columns=3))  # wraps: in one row it overran the chart
     x = alt.X("year:Q", title=t("chart.year", lang), scale=YEAR_SCALE, axis=alt.Axis(format="d", tickCount=12))
     base = alt.Chart(data)
     bars = base.transform_filter("isValid(datum.low) && isValid(datum.high)").mark_rule(strokeWidth=3, opacity=0.6).encode(
@@ -93,28 +135,21 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
         band = pd.DataFrame([{"start": highlight[0] - 0.5, "end": highlight[1] + 0.5}])
         layers.append(alt.Chart(band).mark_rect(color="#F0E442", opacity=0.35).encode(
             x=alt.X("start:Q", scale=YEAR_SCALE), x2="end:Q"))
-    chart_events = events[events["chart"]] if "chart" in events and len(events) else events.iloc[0:0]
-    if len(chart_events):
-        ev = pd.DataFrame({
-            "year": [int(str(d)[:4]) + (int(str(d)[5:7]) - 0.5) / 12 if len(str(d)) >= 7 else int(str(d)[:4]) + 0.5
-                     for d in chart_events["date"]],
-            "title": [localized(row, "title", lang) for row in chart_events.to_dict("records")],
-            "date": list(chart_events["date"]),
-            "sources": [", ".join(split_ids(s)) for s in chart_events["source_ids"]],
-            "confidence_label": [t(f"confidence.{c}", lang) for c in chart_events["confidence"]],
-        }).sort_values("year", ignore_index=True)
-        ev["label_y"] = [4 if index % 2 == 0 else height * 0.42 for index in range(len(ev))]  # staggered labels
-        ev_tooltip = [alt.Tooltip("date:N", title=t("chart.date", lang)), alt.Tooltip("title:N", title=t("chart.event", lang)),
+    key = chart_events(events, lang)
+    if len(key):
+        ev_tooltip = [alt.Tooltip("number:Q", title="#"), alt.Tooltip("date:N", title=t("chart.date", lang)),
+                      alt.Tooltip("title:N", title=t("chart.event", lang)),
                       alt.Tooltip("sources:N", title=t("chart.sources", lang)),
                       alt.Tooltip("confidence_label:N", title=t("chart.confidence", lang))]
+        ev = key.assign(badge_y=[-EVENT_BADGE_TOP - row * EVENT_BADGE_STEP for row in key["row"]])
         rules = alt.Chart(ev).mark_rule(color="#777777", strokeDash=[4, 3]).encode(
             x=alt.X("year:Q", scale=YEAR_SCALE), tooltip=ev_tooltip)
-        labels = alt.Chart(ev).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=11,
-                                         color="#444444", limit=height * 0.4, clip=True).encode(
-            x=alt.X("year:Q", scale=YEAR_SCALE), y=alt.Y("label_y:Q", scale=None, axis=None),
-                                                                 text="title:N",
-                                                                 tooltip=ev_tooltip)
-        layers += [rules, labels]
+        badge_position = {"x": alt.X("year:Q", scale=YEAR_SCALE), "y": alt.Y("badge_y:Q", scale=None, axis=None)}
+        badges = alt.Chart(ev).mark_circle(size=260, color="white", stroke="#444444", strokeWidth=1.2, opacity=1).encode(
+            **badge_position, tooltip=ev_tooltip)
+        numbers = alt.Chart(ev).mark_text(fontSize=11, fontWeight="bold", color="#222222").encode(
+            **badge_position, text="number:Q", tooltip=ev_tooltip)
+        layers += [rules, badges, numbers]
     layers += [spans, bars, points]
     return alt.layer(*layers).properties(height=height, width="container").configure_axis(
         labelFontSize=13, titleFontSize=14).configure_legend(labelFontSize=13, titleFontSize=13, labelLimit=320)

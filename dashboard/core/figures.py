@@ -35,3 +35,10 @@ def figures_html(figures: list[KeyFigure], title: str, sentence: str = "", prove
 def summary_html(sentence: str) -> str:
     """The one-sentence text summary that goes with every map and chart (escaped)."""
     return f'<p class="atlas-summary">{escape(sentence)}</p>'
+
+
+def event_key_html(title: str, events: list[tuple[int, str, str]]) -> str:
+    """The numbered events a chart marks: number, date and title (escaped), in the chart's numbering."""
+    items = "".join(f'<li value="{int(number)}"><span class="atlas-event-date">{escape(date)}</span> {escape(text)}</li>'
+                    for number, date, text in events)
+    return f'<p class="atlas-events-title">{escape(title)}</p><ol class="atlas-events">{items}</ol>' if items else ""

@@ -8,7 +8,8 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.figures import summary_html
+from dashboard.core.charts import event_key as numbered_events
+from dashboard.core.figures import event_key_html, summary_html
 from dashboard.core.i18n import number, t
 from dashboard.core.validation import Problem
 
@@ -37,6 +38,13 @@ def summary_and_table(summary: str, table: pd.DataFrame | None, lang: str) -> No
 
 def summary_sentence(summary: str) -> None:
     st.html(summary_html(summary))
+
+
+def event_key(events: pd.DataFrame, lang: str) -> None:
+    """Under a population timeline: what each numbered event on it is."""
+    html = event_key_html(t("chart.events_title", lang), numbered_events(events, lang))
+    if html:
+        st.html(html)
 
 
 WIDE_TABLE_COLUMNS = 8
@@ -96,6 +104,10 @@ def base_css() -> None:
         .atlas-figure dd {margin: 0;}
         .atlas-figure-value {font-size: 2.25rem; line-height: 1.25; color: #31333f;}
         .atlas-figure-meaning {font-size: 0.8rem; line-height: 1.35; color: #555;}
+        .atlas-events-title {font-size: 0.9rem; font-weight: 600; margin: 0.1rem 0 0.1rem 0;}
+        .atlas-events {columns: 2 22rem; column-gap: 2rem; margin: 0 0 0.6rem 0; padding-left: 1.6rem; font-size: 0.9rem;}
+        .atlas-events li {break-inside: avoid; margin: 0;}
+        .atlas-event-date {color: #555; font-variant-numeric: tabular-nums; margin-right: 0.3rem;}
         .atlas-sentinel {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
         .st-key-explore_controls {min-height: 4.6rem;}

@@ -6,7 +6,10 @@ from html import escape
 
 import pytest
 
+from dashboard.core import charts
 from dashboard.core.i18n import LANGUAGES, t
+from dashboard.core.loaders import load_atlas
+from dashboard.core.paths import data_dir
 from dashboard.core.paths import REPO_ROOT
 from dashboard.core.query import PAGES
 
@@ -113,6 +116,17 @@ def test_population_unit_filter() -> None:
     at.multiselect(key="w_units").set_value(["adults"]).run()
     units = {row["unit"] for row in chart_rows(at) if "unit" in row}
     assert units == {"adults"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_population_page_lists_the_chart_events_by_number(lang: str) -> None:
+    at = run_app(page="population", lang=lang)
+    no_exceptions(at)
+    key = charts.event_key(load_atlas(data_dir()).table("events"), lang)
+    html = "".join(element.proto.body for element in at.get("html"))
+    assert t("chart.events_title", lang) in html
+    for number, date, title in key:
+        assert f'<li value="{number}"><span class="atlas-event-date">{date}</span> {escape(title)}</li>' in html
 
 
 def test_sources_page_offers_every_data_file() -> None:

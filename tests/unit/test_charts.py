@@ -28,13 +28,36 @@ def test_timeline_encodes_method_as_shape_and_shows_sources_on_hover(atlas: Atla
     assert {"sources", "confidence_label", "unit_label"} <= fields
 
 
-def test_timeline_draws_key_events_as_labelled_rules(atlas: Atlas) -> None:
-    spec = _spec(charts.population_timeline(atlas.tables["population"], atlas.tables["events"], "en"))
-    text_layers = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text"]
-    assert text_layers, "event labels missing"
-    datasets = spec["datasets"]
-    titles = [row.get("title") for rows in datasets.values() for row in rows if "title" in row]
-    assert any("Land of the Leopard" in str(title) for title in titles)
+def test_timeline_numbers_key_events_on_rules_above_every_estimate(atlas: Atlas) -> None:
+    events, population = atlas.tables["events"], atlas.tables["population"]
+    spec = _spec(charts.population_timeline(population, events, "en"))
+    numbers = next(layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text")
+    assert numbers["encoding"]["text"]["field"] == "number"  # numbers, never titles cut short on the chart
+    rows = spec["datasets"][numbers["data"]["name"]]
+    assert [row["number"] for row in rows] == list(range(1, int(events["chart"].sum()) + 1))
+    assert any("Land of the Leopard" in row["title"] for row in rows)  # the title is in the tooltip
+    assert {tip["field"] for tip in numbers["encoding"]["tooltip"]} >= {"date", "title", "sources"}
+    rules = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "rule"
+             and layer.get("data", {}).get("name") == numbers["data"]["name"]]
+    assert len(rules) == 1
+    # the numbers sit above the plot (negative pixels from its top), clear of every estimate
+    assert numbers["encoding"]["y"]["scale"] is None
+    assert all(row["badge_y"] < 0 for row in rows)
+
+
+def test_close_events_get_different_rows_and_the_key_matches_the_chart(atlas: Atlas) -> None:
+    import pandas as pd
+
+    events = pd.DataFrame({"date": ["2012-04-25", "1972", "2012-04-05", "2013", "2020"], "chart": [True] * 5,
+                           "title": ["B", "A", "C", "D", "E"], "source_ids": ["s"] * 5, "confidence": ["V"] * 5})
+    frame = charts.chart_events(events, "en")
+    assert list(frame["date"]) == ["1972", "2012-04-05", "2012-04-25", "2013", "2020"]  # oldest first
+    assert list(frame["row"]) == [0, 0, 1, 0, 0]  # 2013 is close to both rows: it goes to the one used longest ago
+    by_year = dict(zip(frame["date"], frame["row"]))
+    assert by_year["2012-04-05"] != by_year["2012-04-25"]  # 20 days apart: not on the same row
+    assert charts.event_key(events, "en") == [(1, "1972", "A"), (2, "2012-04-05", "C"), (3, "2012-04-25", "B"),
+                                              (4, "2013", "D"), (5, "2020", "E")]
+    assert charts.chart_events(events.iloc[0:0], "en").empty
 
 
 def test_timeline_shows_ceilings_and_floors(atlas: Atlas) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from dashboard import export
+from dashboard.core import charts
 from dashboard.core.i18n import catalog
 from dashboard.core.loaders import load_atlas
 from dashboard.core.maps import ONLINE_TILES, MapOptions
@@ -343,3 +344,12 @@ def test_every_export_string_is_in_the_english_catalog() -> None:
 def test_module_does_not_import_streamlit() -> None:
     source = Path(export.__file__).read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+streamlit", source, re.M)
+
+
+def test_population_page_lists_the_numbered_events_of_its_chart(pack: tuple[Path, list[str]]) -> None:
+    root, _ = pack
+    html = (root / "population.html").read_text(encoding="utf-8")
+    key = charts.event_key(load_atlas(root / "data").table("events"), "en")
+    assert key, "no chart events in the data"
+    for number, date, title in key:
+        assert f'<li value="{number}"><span class="atlas-event-date">{escape(date)}</span> {escape(title)}</li>' in html

@@ -27,3 +27,12 @@ def test_no_sentence_no_paragraph() -> None:
 def test_provenance_comes_between_the_figures_and_the_sentence_escaped() -> None:
     html = figures_html([KeyFigure("a", "1")], "t", "The sentence.", "Shape: derived (D) · Sources: <x>")
     assert html.index("</dl>") < html.index("Shape: derived (D) · Sources: &lt;x&gt;") < html.index("The sentence.")
+
+
+def test_event_key_is_a_numbered_list_in_the_chart_numbering_escaped() -> None:
+    from dashboard.core.figures import event_key_html
+
+    html = event_key_html("Events <b>", [(1, "1972", "First count"), (2, "2012-04-05", "<script>x</script>")])
+    assert '<li value="1"><span class="atlas-event-date">1972</span> First count</li>' in html
+    assert "&lt;script&gt;" in html and "<script>" not in html and "Events &lt;b&gt;" in html
+    assert event_key_html("Events", []) == ""
