@@ -45,9 +45,7 @@ layers_frame = pd.DataFrame(rows)
 area_columns = (t("explore.col_drawn", lang), t("explore.col_published", lang))
 for column in area_columns:  # numbers (None -> NaN), so the grid sorts them as numbers and groups thousands
     layers_frame[column] = pd.to_numeric(layers_frame[column], errors="coerce")
-st.dataframe(layers_frame, hide_index=True, width="stretch",
-             column_config={t("sources.method", lang): st.column_config.TextColumn(width="large"),
-                            **{column: st.column_config.NumberColumn(format="localized") for column in area_columns}})
+common.data_grid(layers_frame, lang, column_config={t("sources.method", lang): st.column_config.TextColumn(width="large")})
 
 st.subheader(t("sources.myths", lang), anchor=False)
 myths = atlas.table("myths")
@@ -60,8 +58,7 @@ for myth in myths.to_dict("records"):
 
 st.subheader(t("sources.citations", lang), anchor=False)
 sources = atlas.table("sources")
-st.dataframe(sources, hide_index=True, width="stretch",
-             column_config={"url": st.column_config.LinkColumn("URL")})
+common.data_grid(sources, lang, column_config={"url": st.column_config.LinkColumn("URL")})
 
 st.subheader(t("sources.downloads", lang), anchor=False)
 folder = data_dir()

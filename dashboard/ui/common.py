@@ -55,10 +55,27 @@ def data_table(table: pd.DataFrame, lang: str) -> None:
     rows labelled by the first column; a table too wide for the page gets the scrollable data grid."""
     with st.expander(t("common.data_as_table", lang)):
         if len(table.columns) > WIDE_TABLE_COLUMNS:
-            st.dataframe(table, hide_index=True, width="stretch")
+            data_grid(table, lang)
             return
         shown = readable_numbers(table, lang)
         st.table(shown.set_index(shown.columns[0]) if len(shown.columns) > 1 else shown)
+
+
+MISSING = "–"  # what a grid shows for a value that is not known (Streamlit's default is a grey "None")
+
+
+def data_grid(table: pd.DataFrame, lang: str, column_config: dict | None = None) -> None:
+    """A scrollable, sortable data grid: decimals written the way the page writes numbers (the cells
+    keep their numbers, so they still sort as numbers) and a dash where a value is missing."""
+    st.dataframe(number_style(table, lang), hide_index=True, width="stretch", column_config=column_config,
+                 placeholder=MISSING)
+
+
+def number_style(table: pd.DataFrame, lang: str):
+    """A pandas Styler that shows decimal columns like ``number``: whole numbers without decimals, others
+    with one, thousands grouped in the reader's language."""
+    decimals = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+    return table.style.format(lambda v: number(v, lang, 0 if float(v).is_integer() else 1), subset=decimals)
 
 
 def readable_numbers(table: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from dashboard.core.bounded import AreaTooComplexError, measure_area
 from dashboard.core.i18n import Message, area_text, localized, percent, t
 from dashboard.core.loaders import Atlas
 from dashboard.core.paths import data_dir
-from dashboard.ui.common import md
+from dashboard.ui.common import data_grid, md
 from dashboard.upload import MAX_UPLOAD_BYTES, UserLayerError, in_region, read_user_layer
 
 UPLOADED = "user_upload"
@@ -84,5 +84,5 @@ def show_area_panel(atlas: Atlas, frame: gpd.GeoDataFrame, lang: str, source: st
         t("user.overlap_km2", lang): report["overlap_km2"].round(1),
         t("user.share_of_area", lang): [percent(s, lang) for s in report["share_of_area"]],
     })
-    st.dataframe(table, hide_index=True, width="stretch")
+    data_grid(table, lang)
     st.caption(t("user.method", lang))
