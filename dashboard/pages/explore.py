@@ -83,7 +83,8 @@ def era_view(slider_box: DeltaGenerator, map_box: DeltaGenerator, legend_box: De
             era = st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get,
                                    key=state.ERA, persist_state="session")
         with map_box:
-            era_sync.show_era(MAP_BOX, era, base.map_id)  # the map carries every era: only the choice is sent
+            # the map carries every era: only the choice is sent, and the map follows the slider at once
+            era_sync.show_era(MAP_BOX, era, base.map_id, slider=(state.ERA, era_ids))
     else:
         era = None
         with slider_box:

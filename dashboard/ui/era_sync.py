@@ -18,6 +18,29 @@ DRAWN_EVENT = "drawn"
 REPORT_AFTER_MS = 4000  # reports anyway after this long (a map that failed must not hold the page back)
 
 _JS = """
+// Show the slider's era on the map the moment the slider moves, before the server's rerun confirms it.
+// The slider is a range input whose value is the index of the chosen option (options = data.eras).
+function follow(sliderKey, eras, findFrame) {
+  const root = document.querySelector(".st-key-" + CSS.escape(sliderKey));
+  if (!root) return;
+  root.atlasFollow = { eras: eras, findFrame: findFrame };  // the latest call's eras and map
+  if (root.atlasObserver) return;
+  let shown = null;
+  root.atlasObserver = new MutationObserver(() => {
+    const input = root.querySelector('input[type="range"]');
+    const era = input ? root.atlasFollow.eras[Number(input.value)] : undefined;
+    if (typeof era !== "string" || era === shown) return;
+    shown = era;
+    const frame = root.atlasFollow.findFrame();
+    if (!frame) return;
+    frame.dataset.atlasEra = era;
+    try {
+      if (typeof frame.contentWindow.atlasShowEra === "function") frame.contentWindow.atlasShowEra(era);
+    } catch (error) { /* not our map */ }
+  });
+  root.atlasObserver.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+}
+
 export default function ({ data, setTriggerValue }) {
   if (!data || typeof data.box !== "string" || typeof data.era !== "string") return;
   const findFrame = () => document.querySelector(".st-key-" + CSS.escape(data.box) + " iframe");
@@ -38,6 +61,7 @@ export default function ({ data, setTriggerValue }) {
     } catch (error) { /* not our map: it keeps its own era */ }
   };
   apply();
+  if (typeof data.slider === "string" && Array.isArray(data.eras)) follow(data.slider, data.eras, findFrame);
   if (data.report) {
     const started = Date.now();
     const watch = () => {
@@ -58,16 +82,20 @@ _component = st.components.v2.component("atlas_era_sync", js=_JS)
 
 
 def show_era(box: str, era: str, map_key: str, view: tuple[float, float, int] | None = None,
-             on_drawn: Callable[[], None] | None = None) -> None:
+             on_drawn: Callable[[], None] | None = None, slider: tuple[str, list[str]] | None = None) -> None:
     """Show ``era`` on the map inside ``st.container(key=box)``; ``map_key`` identifies that map.
 
     ``view`` (lat, lng, zoom) also moves the map there (the guided story); without it the reader's own
     pan and zoom stay. Call it after the map, so a map just replaced (new language or layers) is told.
     ``on_drawn`` runs (before a rerun) once the browser has drawn the map's first shapes.
+    ``slider``: (widget key, its options) of the era slider: the map follows it in the browser at once,
+    without waiting for the rerun (which then confirms the same era).
     """
     data: dict[str, object] = {"box": box, "era": era, "map": map_key}
     if view is not None:
         data["view"] = [float(view[0]), float(view[1]), int(view[2])]
+    if slider is not None:
+        data["slider"], data["eras"] = slider[0], list(slider[1])
     callbacks = {}
     if on_drawn is not None:
         data["report"] = True

@@ -106,6 +106,44 @@ def test_explore_draws_its_map_first_and_keeps_it_when_the_rest_arrives(offline_
     offline_page.assert_clean()
 
 
+# Arrival time of every websocket message (the server's answers), from the page's first script on.
+_MESSAGE_TIMES = """
+(() => {
+  if (window !== window.top) return;
+  const times = window.__messageTimes = [];
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); this.addEventListener('message', () => times.push(performance.now())); }
+  };
+})();
+"""
+
+
+def test_the_map_follows_the_era_slider_before_the_server_answers(offline_page, app_url: str) -> None:
+    page = offline_page.page
+    page.add_init_script(_MESSAGE_TIMES)
+    open_page(offline_page, app_url, "page=explore")
+    expect(map_frame(page).locator('html[data-atlas-era="range_present"]')).to_have_count(1)
+    page.evaluate("""() => {
+      const doc = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentDocument;
+      window.__eraShownAt = null;
+      new MutationObserver(() => {
+        if (window.__eraShownAt === null && doc.documentElement.dataset.atlasEra === 'range_c1900')
+          window.__eraShownAt = performance.now();
+      }).observe(doc.documentElement, {attributes: true, attributeFilter: ['data-atlas-era']});
+    }""")
+    page.get_by_role("slider").first.focus()
+    pressed = page.evaluate("() => performance.now()")
+    page.keyboard.press("Home")  # oldest era: c. 1900
+    wait_for_app(page, timeout=60_000)
+    shown = page.evaluate("() => window.__eraShownAt")
+    answers = [t for t in page.evaluate("() => window.__messageTimes") if t > pressed]
+    assert shown is not None and answers
+    assert shown < answers[0], (shown - pressed, answers[0] - pressed)  # drawn before the rerun's first message
+    expect(page.get_by_text("c. 1900").first).to_be_visible()  # ...which then brings the era's figures
+    offline_page.assert_clean()
+
+
 def test_moving_the_era_slider_redraws_the_range_without_reloading_the_map(offline_page, app_url: str) -> None:
     open_page(offline_page, app_url, "page=explore")
     page = offline_page.page
