@@ -35,7 +35,7 @@ def population_frame(population: pd.DataFrame, lang: str) -> pd.DataFrame:
         "" if pd.isna(lo) and pd.isna(hi) else f"{'' if pd.isna(lo) else int(lo)}–{'' if pd.isna(hi) else int(hi)}"
         for lo, hi in zip(frame["low"], frame["high"])]
     frame["note"] = frame["note"].fillna("")
-    frame["scope"] = frame["scope"].fillna("")
+    frame["scope"] = [localized(row, "scope", lang) or "" for row in frame.to_dict("records")]
     return frame
 
 

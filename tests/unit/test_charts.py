@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dashboard.core import charts
-from dashboard.core.i18n import localized
+from dashboard.core.i18n import localized, t
 from dashboard.core.loaders import Atlas
 from dashboard.core.stats import era_summary
 
@@ -112,3 +112,11 @@ def test_compare_frames_leave_out_provinces_neither_era_reaches(atlas: Atlas) ->
     assert "Seoul" not in set(table.iloc[:, 1]) and "Primorsky Krai" in set(table.iloc[:, 1])
     chart = charts.area_by_unit_chart(long, "en").to_dict()
     assert chart["height"] >= 20 * long["name"].nunique()
+
+
+def test_area_covered_is_shown_in_the_readers_language(atlas: Atlas) -> None:
+    population = atlas.tables["population"]
+    for lang, expected in (("ru", "юго-запад Приморья"), ("zh", "滨海边疆区西南部"), ("en", "SW Primorye")):
+        table = charts.population_table(population, lang)
+        assert expected in set(table[t("chart.scope", lang)]), lang
+        assert expected in set(charts.population_frame(population, lang)["scope"])

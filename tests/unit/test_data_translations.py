@@ -1,7 +1,8 @@
 """The data's own prose in Russian and Chinese: present for every English text, and faithful in its figures.
 
-Myths (``claim``, ``correction`` in data/tables/myths.csv), the ``description`` / ``method`` of every
-GeoJSON feature and the ``designation`` / ``changes`` of every protected area have ``_ru`` and ``_zh`` versions. A wrong number in a translation is a bug, so each
+Myths (``claim``, ``correction`` in data/tables/myths.csv), the ``scope`` (area covered) of every population
+estimate, the ``description`` / ``method`` of every GeoJSON feature and the ``designation`` / ``changes``
+of every protected area have ``_ru`` and ``_zh`` versions. A wrong number in a translation is a bug, so each
 translation must carry the same sequence of numbers as the English (digit grouping aside: "1,087",
 "1 087" and "1\u202f087" are all 1087; dates are compared as dates, since "26 March 2016" is
 "2016年3月26日" in Chinese, and "November-December 2001" is "2001年11月至12月") and cite the same source ids.
@@ -74,6 +75,10 @@ def texts() -> list:
         for row in csv.DictReader(fh):
             for field in MYTH_FIELDS:
                 cases.append(pytest.param(row, field, id=f"{row['id']}.{field}"))
+    with open(DATA / "tables" / "population.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["scope"].strip():
+                cases.append(pytest.param(row, "scope", id=f"{row['id']}.scope"))
     catalog = json.loads((DATA / "catalog.json").read_text(encoding="utf-8"))
     for layer in catalog["layers"]:
         collection = json.loads((DATA / layer["file"]).read_text(encoding="utf-8"))
@@ -91,6 +96,7 @@ CASES = texts()
 def test_the_texts_are_found() -> None:
     ids = {case.id for case in CASES}
     assert len([i for i in ids if i.startswith("myth_")]) == 2 * 17
+    assert len([i for i in ids if i.startswith("pop_") and i.endswith(".scope")]) == 47
     assert {"range_c1900.description", "range_c1900.method", "rec_seoul_19th_century.method",
             "pa_hunchun.method", "pa_ne_china_tiger_leopard.method", "basemap_cn_jilin.method"} <= ids
     protected_areas = [json.loads((DATA / "geo" / f"protected_areas_{country}.geojson").read_text(encoding="utf-8"))
