@@ -121,6 +121,16 @@ def population_table(units: list[str], regions: list[str], lang: str) -> pd.Data
     return _population_table(str(data_dir()), tuple(units), tuple(regions), lang)
 
 
+@st.cache_data(show_spinner=False)
+def _event_key(folder: str, lang: str) -> list[tuple[int, str, str]]:
+    return charts.event_key(_atlas_for(folder).table("events"), lang)
+
+
+def event_key(lang: str) -> list[tuple[int, str, str]]:
+    """(number, date, title) of the events the population timeline marks, in its numbering."""
+    return _event_key(str(data_dir()), lang)
+
+
 def population_spec(units: list[str], regions: list[str], lang: str, highlight: tuple[int, int] | None = None,
                     height: int = 380) -> dict:
     """The population timeline as a Vega-Lite spec, built and validated once per filter choice."""

@@ -66,7 +66,7 @@ with story_tab:
             units, regions = sorted(set(population["unit"])), sorted(set(population["region"]))
             st.vega_lite_chart(cache.population_spec(units, regions, lang, step.highlight, height=320),
                                width="stretch")
-            common.event_key(atlas.table("events"), lang)
+            common.event_key(lang)
             start, end = step.highlight
             years = str(start) if start == end else f"{start}–{end}"
             common.summary_and_table(t("classroom.chart_summary", lang, years=years),

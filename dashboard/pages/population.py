@@ -41,7 +41,7 @@ def show_population() -> None:
         st.warning(t("population.nothing_selected", lang))
     else:
         st.vega_lite_chart(cache.population_spec(chosen_units, chosen_regions, lang, highlight), width="stretch")
-        common.event_key(events, lang)
+        common.event_key(lang)
 
     latest = {}
     for region in ("russia", "china", "global"):

@@ -45,7 +45,7 @@ layers_frame = pd.DataFrame(rows)
 area_columns = (t("explore.col_drawn", lang), t("explore.col_published", lang))
 for column in area_columns:  # numbers (None -> NaN), so the grid sorts them as numbers and groups thousands
     layers_frame[column] = pd.to_numeric(layers_frame[column], errors="coerce")
-common.data_grid(layers_frame, lang, column_config={t("sources.method", lang): st.column_config.TextColumn(width="large")})
+common.data_grid(layers_frame, column_config={t("sources.method", lang): st.column_config.TextColumn(width="large")})
 
 st.subheader(t("sources.myths", lang), anchor=False)
 myths = atlas.table("myths")
@@ -58,7 +58,7 @@ for myth in myths.to_dict("records"):
 
 st.subheader(t("sources.citations", lang), anchor=False)
 sources = atlas.table("sources")
-common.data_grid(sources, lang, column_config={"url": st.column_config.LinkColumn("URL")})
+common.data_grid(sources, column_config={"url": st.column_config.LinkColumn("URL")})
 
 st.subheader(t("sources.downloads", lang), anchor=False)
 folder = data_dir()

@@ -84,5 +84,5 @@ def show_area_panel(atlas: Atlas, frame: gpd.GeoDataFrame, lang: str, source: st
         t("user.overlap_km2", lang): report["overlap_km2"].round(1),
         t("user.share_of_area", lang): [percent(s, lang) for s in report["share_of_area"]],
     })
-    data_grid(table, lang)
+    data_grid(table)
     st.caption(t("user.method", lang))
