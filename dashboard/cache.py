@@ -102,11 +102,12 @@ def display_collection(layer_id: str, feature_ids: tuple[str, ...] | None, lang:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _population_spec(folder: str, units: tuple[str, ...], regions: tuple[str, ...], lang: str,
-                     highlight: tuple[int, int] | None, height: int) -> dict:
+                     highlight: tuple[int, int] | None, height: int, large: bool) -> dict:
     current = _atlas_for(folder)
     population, events = current.table("population"), current.table("events")
     shown = population[population["unit"].isin(units) & population["region"].isin(regions)]
-    return charts.population_timeline(shown, events, lang, highlight=highlight, height=height).to_dict()
+    return charts.population_timeline(shown, events, lang, highlight=highlight, height=height,
+                                      text_scale=charts.LARGE_TEXT if large else 1.0).to_dict()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -132,10 +133,11 @@ def event_key(lang: str) -> list[tuple[int, str, str]]:
 
 
 def population_spec(units: list[str], regions: list[str], lang: str, highlight: tuple[int, int] | None = None,
-                    height: int = 380) -> dict:
-    """The population timeline as a Vega-Lite spec, built and validated once per filter choice."""
+                    height: int = 380, large: bool = False) -> dict:
+    """The population timeline as a Vega-Lite spec, built and validated once per filter choice.
+    ``large``: the presenter view's larger text (``charts.LARGE_TEXT``)."""
     return _population_spec(str(data_dir()), tuple(units), tuple(regions), lang,
-                            tuple(highlight) if highlight else None, height)
+                            tuple(highlight) if highlight else None, height, large)
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
@@ -177,18 +179,19 @@ def compare_map(left: str, right: str, lang: str, layers: list[str]) -> Rendered
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _compare_figures(folder: str, left: str, right: str, lang: str) -> tuple[pd.DataFrame, dict, dict]:
+def _compare_figures(folder: str, left: str, right: str, lang: str, large: bool) -> tuple[pd.DataFrame, dict, dict]:
     labels = {era["id"]: localized(era, "era_label", lang) for era in _atlas_for(folder).eras()}
     both, table = charts.compare_frames({era_id: _area_by_admin(folder, era_id) for era_id in (left, right)},
                                         labels, lang)
-    return (table, charts.area_by_unit_chart(both, lang).to_dict(),
-            charts.area_over_time(_era_summary(folder), lang).to_dict())
+    scale = charts.LARGE_TEXT if large else 1.0
+    return (table, charts.area_by_unit_chart(both, lang, text_scale=scale).to_dict(),
+            charts.area_over_time(_era_summary(folder), lang, text_scale=scale).to_dict())
 
 
-def compare_figures(left: str, right: str, lang: str) -> tuple[pd.DataFrame, dict, dict]:
+def compare_figures(left: str, right: str, lang: str, large: bool = False) -> tuple[pd.DataFrame, dict, dict]:
     """Area by country and province for two eras as a table, and the two Compare charts as Vega-Lite specs
-    (built and validated once per pair of eras and language)."""
-    return _compare_figures(str(data_dir()), left, right, lang)
+    (built and validated once per pair of eras and language). ``large``: the presenter view's larger text."""
+    return _compare_figures(str(data_dir()), left, right, lang, large)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

@@ -65,6 +65,15 @@ def _tooltip(lang: str) -> list[alt.Tooltip]:
     ]
 
 
+LARGE_TEXT = 1.45  # presenter view: every chart's text this many times larger, readable across a classroom
+
+
+def _text_sizes(chart, scale: float = 1.0):
+    """Axis and legend text of a chart, ``scale`` times the normal size."""
+    return chart.configure_axis(labelFontSize=13 * scale, titleFontSize=14 * scale, labelLimit=200 * scale).configure_legend(
+        labelFontSize=13 * scale, titleFontSize=13 * scale, labelLimit=320 * scale, symbolSize=100 * scale)
+
+
 EVENT_BADGE_TOP = 11  # px above the top of the plot (clear of every estimate) to the first row of event numbers
 EVENT_BADGE_STEP = 19  # px between rows
 EVENT_BADGES_ROWS = 2
@@ -107,9 +116,10 @@ def event_key(events: pd.DataFrame, lang: str) -> list[tuple[int, str, str]]:
 
 
 def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: str,
-                        highlight: tuple[int, int] | None = None, height: int = 380) -> alt.LayerChart:
+                        highlight: tuple[int, int] | None = None, height: int = 380,
+                        text_scale: float = 1.0) -> alt.LayerChart:
     """Estimates over time: marks for published points, bars for low–high, numbered rules for key events
-    (their titles are listed beside the chart: ``event_key``)."""
+    (their titles are listed beside the chart: ``event_key``). ``text_scale``: see ``LARGE_TEXT``."""
     data = population_frame(population, lang)
     regions = [r for r in REGION_COLORS if r in set(data["region"])]
     color = alt.Color("region_label:N", title=t("chart.region", lang),
@@ -141,21 +151,20 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
                       alt.Tooltip("title:N", title=t("chart.event", lang)),
                       alt.Tooltip("sources:N", title=t("chart.sources", lang)),
                       alt.Tooltip("confidence_label:N", title=t("chart.confidence", lang))]
-        ev = key.assign(badge_y=[-EVENT_BADGE_TOP - row * EVENT_BADGE_STEP for row in key["row"]])
+        ev = key.assign(badge_y=[-(EVENT_BADGE_TOP + row * EVENT_BADGE_STEP) * text_scale for row in key["row"]])
         rules = alt.Chart(ev).mark_rule(color="#777777", strokeDash=[4, 3]).encode(
             x=alt.X("year:Q", scale=YEAR_SCALE), tooltip=ev_tooltip)
         badge_position = {"x": alt.X("year:Q", scale=YEAR_SCALE), "y": alt.Y("badge_y:Q", scale=None, axis=None)}
-        badges = alt.Chart(ev).mark_circle(size=260, color="white", stroke="#444444", strokeWidth=1.2, opacity=1).encode(
+        badges = alt.Chart(ev).mark_circle(size=260 * text_scale ** 2, color="white", stroke="#444444", strokeWidth=1.2, opacity=1).encode(
             **badge_position, tooltip=ev_tooltip)
-        numbers = alt.Chart(ev).mark_text(fontSize=11, fontWeight="bold", color="#222222").encode(
+        numbers = alt.Chart(ev).mark_text(fontSize=11 * text_scale, fontWeight="bold", color="#222222").encode(
             **badge_position, text="number:Q", tooltip=ev_tooltip)
         layers += [rules, badges, numbers]
     layers += [spans, bars, points]
-    return alt.layer(*layers).properties(height=height, width="container").configure_axis(
-        labelFontSize=13, titleFontSize=14).configure_legend(labelFontSize=13, titleFontSize=13, labelLimit=320)
+    return _text_sizes(alt.layer(*layers).properties(height=height, width="container"), text_scale)
 
 
-def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.Chart:
+def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300, text_scale: float = 1.0) -> alt.Chart:
     """Computed range area of every era, with the published figure where one exists."""
     data = summary.copy()
     data["era_label"] = [localized(row, "era_label", lang) for row in summary.to_dict("records")]
@@ -165,23 +174,23 @@ def area_over_time(summary: pd.DataFrame, lang: str, height: int = 300) -> alt.C
     published["kind"] = t("chart.published_area", lang)
     both = pd.concat([data, published], ignore_index=True)
     chronological = list(data.sort_values("year_from")["era_label"])  # not alphabetical ("c. 1900" after "2010s")
-    return alt.Chart(both).mark_bar().encode(
+    return _text_sizes(alt.Chart(both).mark_bar().encode(
         x=alt.X("era_label:N", sort=chronological, title=t("chart.era", lang), axis=alt.Axis(labelAngle=0)),
         xOffset="kind:N",
         y=alt.Y("area_km2:Q", title=t("unit.km2", lang)),
         color=alt.Color("kind:N", title="", scale=alt.Scale(range=["#D55E00", "#999999"]), legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("era_label:N", title=t("chart.era", lang)), alt.Tooltip("kind:N", title=""),
                  alt.Tooltip("area_km2:Q", title=t("unit.km2", lang), format=",.0f")],
-    ).properties(height=height, width="container")
+    ).properties(height=height, width="container"), text_scale)
 
 
-def area_by_unit_chart(frame: pd.DataFrame, lang: str, height: int = 300) -> alt.Chart:
+def area_by_unit_chart(frame: pd.DataFrame, lang: str, height: int = 300, text_scale: float = 1.0) -> alt.Chart:
     """Area of two eras in each country/province: ``frame`` has columns name, era_label, area_km2.
 
     Tall enough for every province's name (Vega-Lite would drop labels that overlap).
     """
-    height = max(height, 20 * frame["name"].nunique() + 40)
-    return alt.Chart(frame).mark_bar().encode(
+    height = max(height, int(26 * text_scale) * frame["name"].nunique() + 90)  # + legend and axis
+    return _text_sizes(alt.Chart(frame).mark_bar().encode(
         y=alt.Y("name:N", sort="-x", title=""),
         x=alt.X("area_km2:Q", title=t("unit.km2", lang)),
         yOffset="era_label:N",
@@ -189,7 +198,7 @@ def area_by_unit_chart(frame: pd.DataFrame, lang: str, height: int = 300) -> alt
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("name:N", title=""), alt.Tooltip("era_label:N", title=t("chart.era", lang)),
                  alt.Tooltip("area_km2:Q", title=t("unit.km2", lang), format=",.0f")],
-    ).properties(height=height, width="container")
+    ).properties(height=height, width="container"), text_scale)
 
 
 def compare_frames(by_admin: dict[str, pd.DataFrame], era_labels: dict[str, str],

@@ -118,6 +118,16 @@ def test_population_unit_filter() -> None:
     assert units == {"adults"}
 
 
+@pytest.mark.parametrize("page", ["population", "compare"])
+def test_presenter_view_enlarges_chart_text(page: str) -> None:
+    sizes = {}
+    for presenter in ("0", "1"):
+        at = run_app(page=page, presenter=presenter)
+        no_exceptions(at)
+        sizes[presenter] = chart_specs(at)[0]["config"]["axis"]["labelFontSize"]
+    assert sizes["1"] == sizes["0"] * charts.LARGE_TEXT
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_population_page_lists_the_chart_events_by_number(lang: str) -> None:
     at = run_app(page="population", lang=lang)

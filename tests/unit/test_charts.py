@@ -120,3 +120,17 @@ def test_area_covered_is_shown_in_the_readers_language(atlas: Atlas) -> None:
         table = charts.population_table(population, lang)
         assert expected in set(table[t("chart.scope", lang)]), lang
         assert expected in set(charts.population_frame(population, lang)["scope"])
+
+
+def test_presenter_charts_have_larger_text(atlas: Atlas) -> None:
+    population, events = atlas.tables["population"], atlas.tables["events"]
+    normal = _spec(charts.population_timeline(population, events, "en"))
+    large = _spec(charts.population_timeline(population, events, "en", text_scale=charts.LARGE_TEXT))
+    for part, size in (("axis", "labelFontSize"), ("axis", "titleFontSize"), ("legend", "labelFontSize")):
+        assert large["config"][part][size] == normal["config"][part][size] * charts.LARGE_TEXT
+    numbers = [next(layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text")
+               for spec in (normal, large)]
+    assert numbers[1]["mark"]["fontSize"] > numbers[0]["mark"]["fontSize"]
+    summary = era_summary(atlas)
+    for chart in (charts.area_over_time(summary, "en", text_scale=charts.LARGE_TEXT),):
+        assert _spec(chart)["config"]["axis"]["labelFontSize"] == 13 * charts.LARGE_TEXT
