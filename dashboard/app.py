@@ -31,7 +31,7 @@ pages = {key: st.Page(f"pages/{key}.py", title=t(f"page.{key}", lang), icon=PAGE
                       default=key == "explore")
          for key in PAGES}
 
-presenter = bool(st.session_state.get(state.PRESENTER, False))
+presenter = state.presenter()
 navigation = st.navigation(list(pages.values()), position="top" if presenter else "sidebar")
 
 # A shared link (?page=compare) opens its page once, on the session's first run.

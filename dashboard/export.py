@@ -41,7 +41,7 @@ import pandas as pd
 
 from dashboard.core.assets import VENDOR_DIR
 from dashboard.core.charts import event_key, population_table, population_timeline
-from dashboard.core.figures import event_key_html
+from dashboard.core.figures import EVENT_KEY_CSS, event_key_html
 from dashboard.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, number, t
 from dashboard.core.legend import legend_html
 from dashboard.core.loaders import Atlas, load_atlas
@@ -86,11 +86,7 @@ td.num{text-align:right;white-space:nowrap}
 code,.url{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}
 .url,details code{overflow-wrap:anywhere}
 #vis{width:100%;min-height:200px}
-.atlas-events-title{font-weight:600;margin:.4em 0 .1em}
-.atlas-events{columns:2 22em;column-gap:2em;margin:0 0 1em;padding-left:1.6em}
-.atlas-events li{break-inside:avoid}
-.atlas-event-date{color:#555;margin-right:.3em}
-"""
+""" + EVENT_KEY_CSS
 
 MAP_OVERLAY_CSS = """
 .pack-map-head{position:absolute;top:10px;left:56px;z-index:1000;max-width:calc(100% - 130px);

@@ -70,8 +70,9 @@ LARGE_TEXT = 1.45  # presenter view: every chart's text this many times larger, 
 
 def _text_sizes(chart, scale: float = 1.0):
     """Axis and legend text of a chart, ``scale`` times the normal size."""
-    return chart.configure_axis(labelFontSize=13 * scale, titleFontSize=14 * scale, labelLimit=200 * scale).configure_legend(
-        labelFontSize=13 * scale, titleFontSize=13 * scale, labelLimit=320 * scale, symbolSize=100 * scale)
+    return chart.configure_axis(
+        labelFontSize=13 * scale, titleFontSize=14 * scale, labelLimit=200 * scale,
+    ).configure_legend(labelFontSize=13 * scale, titleFontSize=13 * scale, labelLimit=320 * scale, symbolSize=100 * scale)
 
 
 EVENT_BADGE_TOP = 11  # px above the top of the plot (clear of every estimate) to the first row of event numbers

@@ -37,6 +37,15 @@ def summary_html(sentence: str) -> str:
     return f'<p class="atlas-summary">{escape(sentence)}</p>'
 
 
+# Styles for ``event_key_html``, used by the app's page CSS and the offline pack's.
+EVENT_KEY_CSS = """
+.atlas-events-title {font-size: 0.9em; font-weight: 600; margin: 0.2em 0 0.1em 0;}
+.atlas-events {columns: 2 22em; column-gap: 2em; margin: 0 0 0.8em 0; padding-left: 1.6em; font-size: 0.9em;}
+.atlas-events li {break-inside: avoid; margin: 0;}
+.atlas-event-date {color: #555; font-variant-numeric: tabular-nums; margin-right: 0.3em;}
+"""
+
+
 def event_key_html(title: str, events: list[tuple[int, str, str]]) -> str:
     """The numbered events a chart marks: number, date and title (escaped), in the chart's numbering."""
     items = "".join(f'<li value="{int(number)}"><span class="atlas-event-date">{escape(date)}</span> {escape(text)}</li>'

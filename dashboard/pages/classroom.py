@@ -17,7 +17,7 @@ QUIZ_ANSWERS = "quiz_answers"
 
 atlas = cache.atlas()
 lang = state.lang()
-presenter = bool(st.session_state.get(state.PRESENTER))
+presenter = state.presenter()
 steps = cache.story()
 
 if not presenter:

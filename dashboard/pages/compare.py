@@ -48,8 +48,7 @@ def show_comparison() -> None:
     ratio = right_km2 / left_km2 if left_km2 else 0.0
     metrics[2].metric(t("compare.ratio", lang, right=era_labels[right], left=era_labels[left]), percent(ratio, lang))
 
-    presenter = bool(st.session_state.get(state.PRESENTER))
-    table, by_unit_spec, over_time_spec = cache.compare_figures(left, right, lang, large=presenter)
+    table, by_unit_spec, over_time_spec = cache.compare_figures(left, right, lang, large=state.presenter())
     columns = st.columns([0.55, 0.45])
     with columns[0]:
         st.subheader(t("compare.by_unit", lang), anchor=False)

@@ -20,7 +20,7 @@ CONTROLS = "explore_controls"
 
 atlas = cache.atlas()
 lang = state.lang()
-presenter = bool(st.session_state.get(state.PRESENTER))
+presenter = state.presenter()
 eras = atlas.eras()
 era_ids = [e["id"] for e in eras]
 era_labels = {e["id"]: localized(e, "era_label", lang) for e in eras}

@@ -40,8 +40,8 @@ def show_population() -> None:
     if shown.empty:
         st.warning(t("population.nothing_selected", lang))
     else:
-        st.vega_lite_chart(cache.population_spec(chosen_units, chosen_regions, lang, highlight,
-                                                 large=bool(st.session_state.get(state.PRESENTER))), width="stretch")
+        st.vega_lite_chart(cache.population_spec(chosen_units, chosen_regions, lang, highlight, large=state.presenter()),
+                           width="stretch")
         common.event_key(lang)
 
     latest = {}

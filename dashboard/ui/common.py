@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.figures import event_key_html, summary_html
+from dashboard.core.figures import EVENT_KEY_CSS, event_key_html, summary_html
 from dashboard.core.i18n import number, t
 from dashboard.core.validation import Problem
 
@@ -118,14 +118,10 @@ def base_css() -> None:
         .atlas-figure dd {margin: 0;}
         .atlas-figure-value {font-size: 2.25rem; line-height: 1.25; color: #31333f;}
         .atlas-figure-meaning {font-size: 0.8rem; line-height: 1.35; color: #555;}
-        .atlas-events-title {font-size: 0.9rem; font-weight: 600; margin: 0.1rem 0 0.1rem 0;}
-        .atlas-events {columns: 2 22rem; column-gap: 2rem; margin: 0 0 0.6rem 0; padding-left: 1.6rem; font-size: 0.9rem;}
-        .atlas-events li {break-inside: avoid; margin: 0;}
-        .atlas-event-date {color: #555; font-variant-numeric: tabular-nums; margin-right: 0.3rem;}
         .atlas-sentinel {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
         .st-key-explore_controls {min-height: 4.6rem;}
-        </style>""", unsafe_allow_html=True)
+        """ + EVENT_KEY_CSS + "</style>", unsafe_allow_html=True)
 
 
 def share_link(page: str) -> None:
@@ -151,7 +147,7 @@ def finish_page(page: str, link: bool = True) -> None:
     if link:
         st.sidebar.divider()
         share_link(page)
-    if st.session_state.get(state.PRESENTER):
+    if state.presenter():
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
                   on_click=lambda: st.session_state.update({state.PRESENTER: False}))
     st.markdown(f'<span class="atlas-sentinel">{READY_SENTINEL}</span>', unsafe_allow_html=True)

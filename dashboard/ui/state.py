@@ -76,6 +76,10 @@ def lang() -> str:
     return st.session_state.get(LANG, "en")
 
 
+def presenter() -> bool:
+    """Whether the presenter view (big text for a projector) is on."""
+    return bool(st.session_state.get(PRESENTER, False))
+
 
 MAP_DRAWN = "map_drawn"
 

@@ -26,10 +26,14 @@ def run_app(map_drawn: bool = True, **params: str) -> AppTest:
     return at.run()
 
 
+def map_elements(at: AppTest) -> list:
+    """The page's st_folium components, in page order."""
+    return [c for c in at.get("component_instance") if "st_folium" in c.proto.component_name]
+
+
 def map_args(at: AppTest, index: int = 0) -> dict[str, Any]:
     """The JSON arguments sent to the index-th st_folium component (script, html, feature groups...)."""
-    components = [c for c in at.get("component_instance") if "st_folium" in c.proto.component_name]
-    return json.loads(components[index].proto.json_args)
+    return json.loads(map_elements(at)[index].proto.json_args)
 
 
 def era_sync_data(at: AppTest) -> dict[str, Any] | None:
@@ -45,7 +49,7 @@ def shown_era(at: AppTest) -> str | None:
 
 
 def map_count(at: AppTest) -> int:
-    return len([c for c in at.get("component_instance") if "st_folium" in c.proto.component_name])
+    return len(map_elements(at))
 
 
 def chart_specs(at: AppTest) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from dashboard.ui.common import READY_SENTINEL
 from dashboard.ui.era_sync import DRAWN_EVENT
 from dashboard.ui.state import MAP_DRAWN
 
-from app_helpers import era_sync_data, map_args, map_count, no_exceptions, run_app
+from app_helpers import era_sync_data, map_args, map_count, map_elements, no_exceptions, run_app
 
 
 def report_map_drawn(at: AppTest) -> AppTest:
@@ -40,7 +40,7 @@ def test_first_run_sends_the_map_alone_and_asks_for_a_report() -> None:
 def test_the_report_brings_the_whole_page_around_the_same_map() -> None:
     at = run_app(map_drawn=False)
     first_args = map_args(at)
-    first_id = next(c for c in at.get("component_instance") if "st_folium" in c.proto.component_name).proto.id
+    first_id = map_elements(at)[0].proto.id
     report_map_drawn(at)
     no_exceptions(at)
     assert at.session_state[MAP_DRAWN] is True
@@ -49,7 +49,7 @@ def test_the_report_brings_the_whole_page_around_the_same_map() -> None:
     assert [m.key for m in at.multiselect] == ["w_layers", "w_tiles"]
     # the same arguments and element id: the browser keeps the map it has already drawn
     assert map_args(at) == first_args
-    assert next(c for c in at.get("component_instance") if "st_folium" in c.proto.component_name).proto.id == first_id
+    assert map_elements(at)[0].proto.id == first_id
     assert "report" not in era_sync_data(at)
 
 

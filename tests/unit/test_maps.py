@@ -154,16 +154,21 @@ def _english_only(props: dict) -> dict:
     return {k: v for k, v in props.items() if not k.endswith(("_ru", "_zh"))}
 
 
+def _assert_facts_show(props: dict, lang: str, fields: tuple[str, ...], text_lang: str) -> None:
+    """Each field's row in the facts (read in ``lang``) shows the field's ``text_lang`` text."""
+    facts = _facts(props if text_lang == lang else _english_only(props), lang)
+    for field in fields:
+        assert facts[t(f"facts.{field}", lang)] == props[field if text_lang == "en" else f"{field}_{text_lang}"]
+
+
 def test_facts_use_the_readers_language_with_english_fallback(atlas: Atlas) -> None:
     _, feature = atlas.find_feature("range_c1900")
     props = feature["properties"]
     for lang in ("ru", "zh"):
-        facts = _facts(props, lang)
-        assert facts[t("facts.description", lang)] == props[f"description_{lang}"]
-        assert facts[t("facts.shape", lang)].endswith(" — " + props[f"method_{lang}"])
-    facts = _facts(_english_only(props), "ru")
-    assert facts[t("facts.description", "ru")] == props["description"]
-    assert facts[t("facts.shape", "ru")].endswith(" — " + props["method"])
+        _assert_facts_show(props, lang, ("description",), lang)
+        assert _facts(props, lang)[t("facts.shape", lang)].endswith(" — " + props[f"method_{lang}"])
+    _assert_facts_show(props, "ru", ("description",), "en")
+    assert _facts(_english_only(props), "ru")[t("facts.shape", "ru")].endswith(" — " + props["method"])
     html = maps.popup_html(props, "zh", None)
     assert escape(props["method_zh"]) in html and escape(props["method"]) not in html
 
@@ -172,19 +177,13 @@ def test_protected_area_facts_use_the_readers_language(atlas: Atlas) -> None:
     _, feature = atlas.find_feature("pa_land_of_the_leopard")
     props = feature["properties"]
     for lang in ("ru", "zh"):
-        facts = _facts(props, lang)
-        assert facts[t("facts.designation", lang)] == props[f"designation_{lang}"]
-        assert facts[t("facts.changes", lang)] == props[f"changes_{lang}"]
+        _assert_facts_show(props, lang, ("designation", "changes"), lang)
         html = maps.popup_html(props, lang, None)
         assert escape(props[f"changes_{lang}"]) in html and escape(props["changes"]) not in html
         compact = maps.popup_html(props, lang, None, compact=True)
         assert escape(props[f"designation_{lang}"]) in compact
-    facts = _facts(props, "en")
-    assert facts[t("facts.designation", "en")] == props["designation"]
-    assert facts[t("facts.changes", "en")] == props["changes"]
-    facts = _facts(_english_only(props), "zh")
-    assert facts[t("facts.designation", "zh")] == props["designation"]
-    assert facts[t("facts.changes", "zh")] == props["changes"]
+    _assert_facts_show(props, "en", ("designation", "changes"), "en")
+    _assert_facts_show(props, "zh", ("designation", "changes"), "en")
 
 
 def test_protected_area_translations_are_escaped(atlas: Atlas) -> None:
