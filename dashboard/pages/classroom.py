@@ -64,7 +64,8 @@ with story_tab:
         population = atlas.table("population")
         if len(population) and step.highlight:
             units, regions = sorted(set(population["unit"])), sorted(set(population["region"]))
-            st.vega_lite_chart(cache.population_spec(units, regions, lang, step.highlight, height=320, large=presenter),
+            height = 420 if presenter else 320  # the presenter view's larger legends take more of it
+            st.vega_lite_chart(cache.population_spec(units, regions, lang, step.highlight, height=height, large=presenter),
                                width="stretch")
             common.event_key(lang)
             start, end = step.highlight
