@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit_folium import generate_js_hash
 
 from dashboard.core import charts, maps, stats
+from dashboard.core.figures import NumberedEvent
 from dashboard.core.i18n import localized
 from dashboard.core.maps import layer_collection
 from dashboard.core.loaders import Atlas, load_atlas
@@ -123,12 +124,12 @@ def population_table(units: list[str], regions: list[str], lang: str) -> pd.Data
 
 
 @st.cache_data(show_spinner=False)
-def _event_key(folder: str, lang: str) -> list[tuple[int, str, str]]:
+def _event_key(folder: str, lang: str) -> list[NumberedEvent]:
     return charts.event_key(_atlas_for(folder).table("events"), lang)
 
 
-def event_key(lang: str) -> list[tuple[int, str, str]]:
-    """(number, date, title) of the events the population timeline marks, in its numbering."""
+def event_key(lang: str) -> list[NumberedEvent]:
+    """The events the population timeline marks, in its numbering, with their sources and confidence."""
     return _event_key(str(data_dir()), lang)
 
 

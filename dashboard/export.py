@@ -342,7 +342,7 @@ def _population_html(atlas: Atlas, lang: str) -> str:
         + "  vegaEmbed(target, spec, {mode: 'vega-lite', renderer: 'svg', actions: false})\n"
         + "    .then(function (result) { window.atlasChart = result; }, fail);\n"
         + "})();\n</script>",
-        event_key_html(t("chart.events_title", lang), event_key(events, lang)),
+        event_key_html(t("chart.events_title", lang), event_key(events, lang), t("facts.sources", lang)),
         f"<p>{_e(t('population.method_note', lang))}</p>",
         _population_table(population, lang),
         '<p><a href="data/tables/population.csv">population.csv</a> · '

@@ -4,6 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from dashboard.core.figures import NumberedEvent
 from dashboard.core.i18n import localized, t
 from dashboard.core.tables import split_ids
 
@@ -110,10 +111,11 @@ def chart_events(events: pd.DataFrame, lang: str) -> pd.DataFrame:
     return frame
 
 
-def event_key(events: pd.DataFrame, lang: str) -> list[tuple[int, str, str]]:
-    """(number, date, title) of each event the timeline marks, in the chart's numbering."""
+def event_key(events: pd.DataFrame, lang: str) -> list[NumberedEvent]:
+    """Each event the timeline marks, in the chart's numbering, with its sources and confidence."""
     frame = chart_events(events, lang)
-    return [(int(n), d, title) for n, d, title in zip(frame["number"], frame["date"], frame["title"])]
+    return [NumberedEvent(int(row["number"]), row["date"], row["title"], row["sources"], row["confidence_label"])
+            for row in frame.to_dict("records")]
 
 
 def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: str,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,26 @@ EVENT_KEY_CSS = """
 .atlas-events {columns: 2 22em; column-gap: 2em; margin: 0 0 0.8em 0; padding-left: 1.6em; font-size: 0.9em;}
 .atlas-events li {break-inside: avoid; margin: 0;}
 .atlas-event-date {color: #555; font-variant-numeric: tabular-nums; margin-right: 0.3em;}
+.atlas-event-source {color: #555; font-size: 0.9em;}
 """
 
 
-def event_key_html(title: str, events: list[tuple[int, str, str]]) -> str:
-    """The numbered events a chart marks: number, date and title (escaped), in the chart's numbering."""
-    items = "".join(f'<li value="{int(number)}"><span class="atlas-event-date">{escape(date)}</span> {escape(text)}</li>'
-                    for number, date, text in events)
+class NumberedEvent(NamedTuple):
+    """One event as a chart's key lists it."""
+
+    number: int
+    date: str
+    title: str
+    sources: str  # source ids, comma-separated
+    confidence: str  # the confidence label, in the reader's language
+
+
+def event_key_html(title: str, events: list[NumberedEvent], sources_label: str) -> str:
+    """The numbered events a chart marks, in the chart's numbering: date, title, then the sources and
+    confidence (``sources_label``: "Sources"). Every text is escaped."""
+    items = "".join(
+        f'<li value="{int(event.number)}"><span class="atlas-event-date">{escape(event.date)}</span> '
+        f'{escape(event.title)} <span class="atlas-event-source">({escape(sources_label)}: {escape(event.sources)}; '
+        f'{escape(event.confidence)})</span></li>'
+        for event in events)
     return f'<p class="atlas-events-title">{escape(title)}</p><ol class="atlas-events">{items}</ol>' if items else ""

@@ -43,7 +43,7 @@ def event_key(lang: str) -> None:
     """Under a population timeline: what each numbered event on it is."""
     from dashboard import cache
 
-    html = event_key_html(t("chart.events_title", lang), cache.event_key(lang))
+    html = event_key_html(t("chart.events_title", lang), cache.event_key(lang), t("facts.sources", lang))
     if html:
         st.html(html)
 

@@ -135,8 +135,10 @@ def test_population_page_lists_the_chart_events_by_number(lang: str) -> None:
     key = charts.event_key(load_atlas(data_dir()).table("events"), lang)
     html = "".join(element.proto.body for element in at.get("html"))
     assert t("chart.events_title", lang) in html
-    for number, date, title in key:
-        assert f'<li value="{number}"><span class="atlas-event-date">{date}</span> {escape(title)}</li>' in html
+    for event in key:  # each with its sources and confidence
+        assert (f'<li value="{event.number}"><span class="atlas-event-date">{event.date}</span> {escape(event.title)} '
+                f'<span class="atlas-event-source">({t("facts.sources", lang)}: {escape(event.sources)}; '
+                f'{escape(event.confidence)})</span></li>') in html
 
 
 def test_data_grids_show_a_dash_not_none_for_missing_values_and_keep_numbers_sortable() -> None:

@@ -55,8 +55,10 @@ def test_close_events_get_different_rows_and_the_key_matches_the_chart(atlas: At
     assert list(frame["row"]) == [0, 0, 1, 0, 0]  # 2013 is close to both rows: it goes to the one used longest ago
     by_year = dict(zip(frame["date"], frame["row"]))
     assert by_year["2012-04-05"] != by_year["2012-04-25"]  # 20 days apart: not on the same row
-    assert charts.event_key(events, "en") == [(1, "1972", "A"), (2, "2012-04-05", "C"), (3, "2012-04-25", "B"),
-                                              (4, "2013", "D"), (5, "2020", "E")]
+    key = charts.event_key(events, "en")
+    assert [(e.number, e.date, e.title) for e in key] == [(1, "1972", "A"), (2, "2012-04-05", "C"),
+                                                          (3, "2012-04-25", "B"), (4, "2013", "D"), (5, "2020", "E")]
+    assert {(e.sources, e.confidence) for e in key} == {("s", t("confidence.V", "en"))}
     assert charts.chart_events(events.iloc[0:0], "en").empty
 
 

@@ -351,5 +351,7 @@ def test_population_page_lists_the_numbered_events_of_its_chart(pack: tuple[Path
     html = (root / "population.html").read_text(encoding="utf-8")
     key = charts.event_key(load_atlas(root / "data").table("events"), "en")
     assert key, "no chart events in the data"
-    for number, date, title in key:
-        assert f'<li value="{number}"><span class="atlas-event-date">{escape(date)}</span> {escape(title)}</li>' in html
+    for event in key:  # each with its sources and confidence
+        assert (f'<li value="{event.number}"><span class="atlas-event-date">{escape(event.date)}</span> '
+                f'{escape(event.title)} <span class="atlas-event-source">(Sources: {escape(event.sources)}; '
+                f'{escape(event.confidence)})</span></li>') in html

@@ -32,7 +32,12 @@ def test_provenance_comes_between_the_figures_and_the_sentence_escaped() -> None
 def test_event_key_is_a_numbered_list_in_the_chart_numbering_escaped() -> None:
     from dashboard.core.figures import event_key_html
 
-    html = event_key_html("Events <b>", [(1, "1972", "First count"), (2, "2012-04-05", "<script>x</script>")])
-    assert '<li value="1"><span class="atlas-event-date">1972</span> First count</li>' in html
+    from dashboard.core.figures import NumberedEvent
+
+    events = [NumberedEvent(1, "1972", "First count", "alta", "weak source"),
+              NumberedEvent(2, "2012-04-05", "<script>x</script>", "a, b", "verified")]
+    html = event_key_html("Events <b>", events, "Sources")
+    assert ('<li value="1"><span class="atlas-event-date">1972</span> First count '
+            '<span class="atlas-event-source">(Sources: alta; weak source)</span></li>') in html
     assert "&lt;script&gt;" in html and "<script>" not in html and "Events &lt;b&gt;" in html
-    assert event_key_html("Events", []) == ""
+    assert event_key_html("Events", [], "Sources") == ""
