@@ -53,6 +53,10 @@ def test_population_chart_renders(offline_page, app_url: str) -> None:
 def test_sources_page(offline_page, app_url: str) -> None:
     open_page(offline_page, app_url, "page=sources")
     expect(offline_page.page.get_by_text("Jiang G.", exact=False).first).to_be_attached()
+    grids = offline_page.page.get_by_test_id("stDataFrame")
+    expect(grids).to_have_count(2)  # how each layer was drawn; the citations
+    for index in range(2):  # each grid drawn (its canvas), not still a loading placeholder
+        expect(grids.nth(index).locator("canvas").first).to_be_attached(timeout=30_000)
     save_screenshot(offline_page.page, "page_sources", full_page=False)
     offline_page.assert_clean()
 
