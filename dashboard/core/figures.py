@@ -2,10 +2,12 @@
 and the summary sentence every map and chart has.
 
 One element instead of a row of columns and metric widgets: the browser draws it in a fraction of the
-time, which matters on the Explore page, where every era change redraws it. All text is escaped.
+time. ``era_panels`` sends such a block in a version per era, of which the browser shows the era
+slider's (so an era change redraws nothing from the server). All text is escaped.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from typing import NamedTuple
@@ -31,6 +33,20 @@ def figures_html(figures: list[KeyFigure], title: str, sentence: str = "", prove
     source = f'<p class="atlas-figure-meaning">{escape(provenance)}</p>' if provenance else ""
     return (f'<dl class="atlas-figures" aria-label="{escape(title)}">{items}</dl>{source}'
             + (summary_html(sentence) if sentence else ""))
+
+
+ERA_PANEL_ATTRIBUTE = "data-atlas-era-panel"  # dashboard.ui.era_sync shows the panel of the slider's era
+
+
+def era_panels(panels: Mapping[str, str], current: str) -> str:
+    """One block in a version per era (``panels``: era id -> HTML), of which only ``current`` is shown.
+
+    The others are in the page but ``hidden`` (screen readers skip them too): when the era slider
+    moves, the browser shows the new era's version at once (``dashboard.ui.era_sync``), and the
+    server, which sends the same block again on its next full run, has nothing to redraw.
+    """
+    return "".join(f'<div {ERA_PANEL_ATTRIBUTE}="{escape(era)}"{"" if era == current else " hidden"}>{html}</div>'
+                   for era, html in panels.items())
 
 
 def summary_html(sentence: str) -> str:

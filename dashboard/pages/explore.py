@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import cache
 from dashboard.core import maps
-from dashboard.core.figures import KeyFigure, figures_html
+from dashboard.core.figures import KeyFigure, era_panels, figures_html
 from dashboard.core.i18n import area_text, localized, number, percent, t
 from dashboard.core.legend import legend_html
 from dashboard.ui import common, era_sync, fast_map, state, user_area
@@ -31,10 +30,30 @@ common.show_problems(atlas.problems, lang)
 map_first = state.map_first_pass("explore")  # this run sends the map alone (see state.map_first_pass)
 with st.container(key=CONTROLS):  # keeps its height on that run, so the map does not move when they come
     controls = st.columns([0.55, 0.45] if not presenter else [0.6, 0.4], vertical_alignment="bottom")
+if era_ids and st.session_state.get(state.ERA) not in era_ids:
+    st.session_state[state.ERA] = state.default_view(atlas).era
+era = st.session_state.get(state.ERA) if era_ids else None
+default_era = state.default_view(atlas).era
+
+
+@st.fragment
+def era_slider() -> None:
+    """The era slider, alone in its fragment: a move reruns only this. The browser shows the new era
+    at once without the server (the map, the legend, the key figures, the share link and the address
+    bar: see era_sync and era_panels), so the rerun only tells the server the choice."""
+    st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get, key=state.ERA,
+                     persist_state="session")
+
+
 optional = state.optional_layer_ids(atlas)
 chosen = [layer for layer in st.session_state.get(state.LAYERS, []) if layer in optional]
 tiles = [key for key in st.session_state.get(TILES, []) if key in maps.ONLINE_TILES]
 if not map_first:
+    with controls[0]:
+        if era_ids:
+            era_slider()
+        else:
+            st.warning(t("explore.no_range", lang))
     with controls[1]:
         st.session_state[state.LAYERS] = chosen
         chosen = st.multiselect(t("explore.layers", lang), optional, key=state.LAYERS, persist_state="session",
@@ -61,63 +80,39 @@ with map_column:
     if map_first:  # tell the map its era, ask the browser to report it drawn, and send nothing else yet
         era_sync.show_era(MAP_BOX, state.current_view(atlas).era, base.map_id, on_drawn=state.mark_map_drawn)
         st.stop()
+    if era:  # the map carries every era: only the choice is sent, and the map follows the slider at once
+        era_sync.show_era(MAP_BOX, era, base.map_id, slider=(state.ERA, era_ids), url=("era", default_era))
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked
 with side_column:
-    legend_box = st.container()
+    legend_labels = {era_id: era_labels[era_id] for era_id in era_ids} or {"": None}
+    st.html(era_panels({era_id: legend_html(t("legend.title", lang), maps.legend_entries(atlas, options, label),
+                                            t("legend.note", lang))
+                        for era_id, label in legend_labels.items()}, era or ""))
     st.divider()
     st.markdown(f"**{t('details.title', lang)}**")
     show_feature_details(atlas, st.session_state.get(SELECTED), lang)
-figures_box = st.container()
 
 
-@st.fragment
-def era_view(slider_box: DeltaGenerator, map_box: DeltaGenerator, legend_box: DeltaGenerator,
-             figures_box: DeltaGenerator) -> None:
-    """Everything that depends on the era; moving the slider reruns only this, never the map."""
-    if era_ids:
-        if st.session_state.get(state.ERA) not in era_ids:
-            st.session_state[state.ERA] = state.default_view(atlas).era
-        with slider_box:
-            era = st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get,
-                                   key=state.ERA, persist_state="session")
-        with map_box:
-            # the map carries every era: only the choice is sent, and the map follows the slider at once
-            era_sync.show_era(MAP_BOX, era, base.map_id, slider=(state.ERA, era_ids))
-    else:
-        era = None
-        with slider_box:
-            st.warning(t("explore.no_range", lang))
-    with legend_box:
-        st.html(legend_html(t("legend.title", lang),
-                            maps.legend_entries(atlas, options, era_labels.get(era) if era else None),
-                            t("legend.note", lang)))
-    summary = cache.era_summary()
-    row = summary[summary["id"] == era].iloc[0] if era and len(summary) else None
-    if row is not None:
-        with figures_box:
-            era_figures(era, row)
-    common.share_link("explore")
-
-
-def era_figures(era: str, row: pd.Series) -> None:
-    """The era's key figures and a sentence saying them, as one light HTML element (redrawn on every era change)."""
+def era_figures(era_id: str, row: pd.Series) -> str:
+    """One era's key figures and a sentence saying them, as one light HTML block."""
     area, kept, protected = (number(row["area_km2"], lang), percent(row["share_of_c1900"] or 0, lang),
                              percent(row["protected_share"], lang))
     figures = [
-        KeyFigure(t("explore.metric_area", lang, era=era_labels[era]), area_text(row["area_km2"], lang), t("explore.metric_area_help", lang)),
+        KeyFigure(t("explore.metric_area", lang, era=era_labels[era_id]), area_text(row["area_km2"], lang),
+                  t("explore.metric_area_help", lang)),
         KeyFigure(t("explore.metric_kept", lang), kept, t("explore.metric_kept_help", lang)),
         KeyFigure(t("explore.metric_protected", lang), protected, t("explore.metric_protected_help", lang)),
     ]
-    sentence = t("explore.summary", lang, era=era_labels[era], area=area, kept=kept, protected=protected)
+    sentence = t("explore.summary", lang, era=era_labels[era_id], area=area, kept=kept, protected=protected)
     published = row["published_area_km2"]
     if published is not None and not pd.isna(published):
         sentence += " " + t("explore.summary_published", lang, published=number(published, lang))
     confidence, source_ids = row["confidence"], ", ".join(row["source_ids"] or [])
     provenance = (f"{t('facts.shape', lang)}: {maps.confidence_text(confidence, lang)} ({confidence}) · "
                   f"{t('facts.sources', lang)}: {source_ids}")
-    st.html(figures_html(figures, t("explore.figures_title", lang), sentence, provenance))
+    return figures_html(figures, t("explore.figures_title", lang), sentence, provenance)
 
 
 def eras_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -133,10 +128,10 @@ def eras_table(summary: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-st.sidebar.divider()  # above the share link, which the era view keeps current
-era_view(controls[0], map_column, legend_box, figures_box)
 all_eras = cache.era_summary()
-if era_ids and len(all_eras):
+if era and len(all_eras):
+    st.html(era_panels({row["id"]: era_figures(row["id"], row) for _, row in all_eras.iterrows()
+                        if row["id"] in era_labels}, era))
     common.data_table(eras_table(all_eras), lang)
 
 drawn = user_area.drawings_to_frame((result or {}).get("all_drawings"))
@@ -150,4 +145,4 @@ with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded i
     if uploaded is not None:
         user_area.show_area_panel(atlas, uploaded, lang, t("user.uploaded", lang))
 st.caption(t("explore.method_note", lang))
-common.finish_page("explore", link=False)  # the era fragment keeps the share link current
+common.finish_page("explore", eras=era_ids)  # a share link per era, of which the browser shows the slider's

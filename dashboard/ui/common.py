@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from html import escape
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.figures import EVENT_KEY_CSS, event_key_html, summary_html
+from dashboard.core.figures import EVENT_KEY_CSS, era_panels, event_key_html, summary_html
 from dashboard.core.i18n import number, t
 from dashboard.core.validation import Problem
 
@@ -121,32 +122,43 @@ def base_css() -> None:
         .atlas-sentinel {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
         .st-key-explore_controls {min-height: 4.6rem;}
+        .atlas-share {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); overflow-wrap: anywhere;}
+        .atlas-share code {display: block; margin-top: 0.15rem; padding: 0.1rem 0.3rem; border-radius: 0.25rem;
+                           background: rgba(172, 177, 195, 0.25); color: #1f2d3d; font-size: 0.8rem;}
         """ + EVENT_KEY_CSS + "</style>", unsafe_allow_html=True)
 
 
-def share_link(page: str) -> None:
-    """Mirror the view in the URL, and show it in the sidebar as a link to copy and share."""
+def share_link(page: str, eras: Sequence[str] = ()) -> None:
+    """Mirror the view in the URL, and show it in the sidebar as a link to copy and share.
+
+    With ``eras`` the link comes in a version per era (``era_panels``), and the browser shows the
+    era slider's at once, as it does for the address bar.
+    """
     from dashboard import cache
     from dashboard.ui import state
 
-    params = state.sync_url(cache.atlas(), page)
+    atlas = cache.atlas()
+    params = state.sync_url(atlas, page)
     origin = urlsplit(st.context.url or "http://localhost:8501/")
-    link = f"{origin.scheme}://{origin.netloc}/?{urlencode(params)}".replace("`", "")
-    # one element, the link as inline code: st.code would load a syntax highlighter on every page
-    st.sidebar.caption(f"{md(t('sidebar.link', state.lang()))}  \n`{link}`")
+
+    def link(query: dict[str, str]) -> str:
+        return f'<code>{escape(f"{origin.scheme}://{origin.netloc}/?{urlencode(query)}")}</code>'
+
+    if eras:
+        shown = era_panels({era: link(state.view_params(atlas, page, era=era)) for era in eras},
+                           state.current_view(atlas).era)
+    else:
+        shown = link(params)
+    st.sidebar.html(f'<div class="atlas-share"><span>{escape(t("sidebar.link", state.lang()))}</span>{shown}</div>')
 
 
-def finish_page(page: str, link: bool = True) -> None:
-    """End every page the same way: the share link (unless a fragment of the page keeps it), the ready marker.
-
-    A page whose fragment keeps the link writes ``st.sidebar.divider()`` itself, before the fragment.
-    """
+def finish_page(page: str, eras: Sequence[str] = ()) -> None:
+    """End every page the same way: the share link (in a version per era of ``eras``), the ready marker."""
     from dashboard.ui import state
 
     lang = state.lang()
-    if link:
-        st.sidebar.divider()
-        share_link(page)
+    st.sidebar.divider()
+    share_link(page, eras)
     if state.presenter():
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
                   on_click=lambda: st.session_state.update({state.PRESENTER: False}))

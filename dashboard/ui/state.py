@@ -62,11 +62,15 @@ def take_ignored_params() -> list[str]:
     return st.session_state.pop(_IGNORED, [])
 
 
+def view_params(atlas: Atlas, page: str, **changes: object) -> dict[str, str]:
+    """The URL parameters of the current view on ``page``, with ``changes`` (e.g. ``era=...``)."""
+    return to_params(replace(current_view(atlas), page=page, **changes), default_view(atlas))
+
+
 def sync_url(atlas: Atlas, page: str) -> dict[str, str]:
     """Write the current view into the URL so the address bar is always a shareable link."""
     st.session_state[PAGE] = page
-    view = replace(current_view(atlas), page=page)
-    params = to_params(view, default_view(atlas))
+    params = view_params(atlas, page)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     return params

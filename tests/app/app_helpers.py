@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
@@ -46,6 +47,37 @@ def shown_era(at: AppTest) -> str | None:
     """The era the page asks its map to show."""
     data = era_sync_data(at)
     return data["era"] if data else None
+
+
+_PANEL = re.compile(r'<div data-atlas-era-panel="([^"]*)"( hidden)?>')
+_DIV = re.compile(r"<div\b|</div>")
+
+
+def era_panel_parts(body: str) -> dict[str, tuple[bool, str]]:
+    """The era panels (``core.figures.era_panels``) in an HTML block: era -> (shown, that era's HTML)."""
+    parts = {}
+    for match in _PANEL.finditer(body):
+        depth = 0
+        for tag in _DIV.finditer(body, match.end()):  # the panel ends where its own </div> closes it
+            depth += -1 if tag.group() == "</div>" else 1
+            if depth < 0:
+                parts[match.group(1)] = (match.group(2) is None, body[match.end():tag.start()])
+                break
+    assert parts, "no era panels in the block"
+    return parts
+
+
+def shown_panel(body: str) -> tuple[str, str]:
+    """The one era panel of a block that is not hidden: (era, its HTML)."""
+    shown = [(era, html) for era, (visible, html) in era_panel_parts(body).items() if visible]
+    assert len(shown) == 1, f"{len(shown)} panels shown"
+    return shown[0]
+
+
+def html_blocks(at: AppTest, marker: str, sidebar: bool = False) -> list[str]:
+    """Bodies of the page's (or sidebar's) st.html elements that contain ``marker``."""
+    where = at.sidebar if sidebar else at.main
+    return [h.proto.body for h in where.get("html") if marker in h.proto.body]
 
 
 def map_count(at: AppTest) -> int:

@@ -13,7 +13,8 @@ from dashboard.core.paths import data_dir
 from dashboard.core.paths import REPO_ROOT
 from dashboard.core.query import PAGES
 
-from app_helpers import chart_rows, chart_specs, map_args, no_exceptions, run_app, shown_era
+from app_helpers import (chart_rows, chart_specs, era_panel_parts, html_blocks, map_args, no_exceptions, run_app,
+                         shown_era, shown_panel)
 
 ERAS = ("range_c1900", "range_1950s", "range_1970s", "range_c2000", "range_present")
 
@@ -52,20 +53,26 @@ def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
     # byte-identical map arguments: Streamlit sends a reference to them, the browser keeps map and zoom
     assert _raw_map_args(at) == before
     assert at.query_params["era"] == "range_1970s"
-    link = [c.value for c in at.sidebar.caption if "?" in c.value]
-    assert len(link) == 1 and "page=explore&era=range_1970s`" in link[0]  # the share link follows
-    figures = [h.proto.body for h in at.get("html") if "atlas-figures" in h.proto.body]
-    assert len(figures) == 1 and "Range area, 1970s" in figures[0]  # the key figures follow too
+    # the share link, legend and key figures show the chosen era's version (the browser switches the
+    # same blocks itself when the slider moves: era_sync)
+    [link] = html_blocks(at, "atlas-share", sidebar=True)
+    assert shown_panel(link)[0] == "range_1970s" and "page=explore&amp;era=range_1970s</code>" in shown_panel(link)[1]
+    assert set(era_panel_parts(link)) == set(ERAS)
+    [legend] = html_blocks(at, "atlas-legend")
+    assert shown_panel(legend)[0] == "range_1970s" and "Leopard range, 1970s" in shown_panel(legend)[1]
+    [figures] = html_blocks(at, "atlas-figures")
+    era_id, shown = shown_panel(figures)
+    assert era_id == "range_1970s" and "Range area, 1970s" in shown and "Range area, c. 1900" not in shown
     era = next(f["properties"] for f in json.loads((REPO_ROOT / "data" / "geo" / "range.geojson")
                                                    .read_text(encoding="utf-8"))["features"]
                if f["properties"]["id"] == "range_1970s")
-    assert f"({era['confidence']}) · Sources: {', '.join(era['source_ids'])}" in figures[0]  # where they come from
+    assert f"({era['confidence']}) · Sources: {', '.join(era['source_ids'])}" in shown  # where they come from
 
 
 def test_explore_data_table_is_a_real_table_with_readable_numbers() -> None:
     at = run_app(lang="ru")
-    figures = next(h.proto.body for h in at.get("html") if "atlas-figures" in h.proto.body)
-    assert "11\u202f077 км²" in figures and "km²" not in figures  # the page's unit, in Russian
+    era, figures = shown_panel(html_blocks(at, "atlas-figures")[0])
+    assert era == "range_present" and "11\u202f077 км²" in figures and "km²" not in figures  # the page's unit, in Russian
     table = at.table[0].value  # st.table: an HTML <table>, not a canvas grid
     assert len(table) == len(ERAS) and table.index[0] == "ок. 1900 г."  # eras label the rows
     drawn = table.iloc[:, 1]  # "Drawn area (km²)", written like the rest of the page (ru: narrow no-break space)

@@ -69,7 +69,8 @@ def test_explore_draws_every_default_layer(offline_page, app_url: str) -> None:
         assert frame.locator(f".leaflet-{pane}-pane svg path").count() >= at_least, pane
     assert era_path_d(offline_page.page)
     expect(frame.locator(".leaflet-control-layers")).to_have_count(1)
-    expect(offline_page.page.get_by_text(t("legend.title", "en")).first).to_be_visible()
+    # one legend shown: the others are the other eras' versions, hidden until the slider picks them
+    expect(offline_page.page.get_by_text(t("legend.title", "en")).filter(visible=True)).to_have_count(1)
 
 
 # Records, from the page's first script on, the first map iframe element and when the map's first
@@ -123,28 +124,41 @@ _MESSAGE_TIMES = """
 """
 
 
-def test_the_map_follows_the_era_slider_before_the_server_answers(offline_page, app_url: str) -> None:
+def test_the_page_follows_the_era_slider_before_the_server_answers(offline_page, app_url: str) -> None:
     page = offline_page.page
     page.add_init_script(_MESSAGE_TIMES)
     open_page(offline_page, app_url, "page=explore")
     expect(map_frame(page).locator('html[data-atlas-era="range_present"]')).to_have_count(1)
     page.evaluate("""() => {
       const doc = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentDocument;
-      window.__eraShownAt = null;
+      const seen = window.__eraShown = {map: null, blocks: null, address: null};
       new MutationObserver(() => {
-        if (window.__eraShownAt === null && doc.documentElement.dataset.atlasEra === 'range_c1900')
-          window.__eraShownAt = performance.now();
+        if (seen.map === null && doc.documentElement.dataset.atlasEra === 'range_c1900') seen.map = performance.now();
       }).observe(doc.documentElement, {attributes: true, attributeFilter: ['data-atlas-era']});
+      // the legend, the key figures and the share link: each shows only the new era's version
+      new MutationObserver(() => {
+        const shown = Array.from(document.querySelectorAll('[data-atlas-era-panel]:not([hidden])'),
+                                 (p) => p.getAttribute('data-atlas-era-panel'));
+        if (seen.blocks === null && shown.length === 3 && shown.every((era) => era === 'range_c1900'))
+          seen.blocks = performance.now();
+        if (seen.address === null && location.search.includes('era=range_c1900')) seen.address = performance.now();
+      }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['hidden']});
     }""")
     page.get_by_role("slider").first.focus()
     pressed = page.evaluate("() => performance.now()")
     page.keyboard.press("Home")  # oldest era: c. 1900
     wait_for_app(page, timeout=60_000)
-    shown = page.evaluate("() => window.__eraShownAt")
+    page.wait_for_function("() => Object.values(window.__eraShown).every((t) => t !== null)", timeout=10_000)
+    shown = page.evaluate("() => window.__eraShown")
     answers = [t for t in page.evaluate("() => window.__messageTimes") if t > pressed]
-    assert shown is not None and answers
-    assert shown < answers[0], (shown - pressed, answers[0] - pressed)  # drawn before the rerun's first message
-    expect(page.get_by_text("c. 1900").first).to_be_visible()  # ...which then brings the era's figures
+    assert answers, "the slider's move did not reach the server"
+    for what, when in shown.items():  # all shown before the rerun's first message
+        assert when < answers[0], (what, when - pressed, answers[0] - pressed)
+    figures = page.locator(".atlas-figures").filter(visible=True)
+    expect(figures).to_have_count(1)
+    expect(figures).to_contain_text("Range area, c. 1900")
+    expect(page.get_by_test_id("stSidebar").locator("code").filter(visible=True)).to_have_text(
+        f"{app_url}/?page=explore&era=range_c1900")
     offline_page.assert_clean()
 
 
@@ -168,8 +182,14 @@ def test_moving_the_era_slider_redraws_the_range_without_reloading_the_map(offli
                          ".contentWindow.__atlasMarker") == 42
     assert "era=range_c1900" in page.url
     expect(map_frame(page).locator('html[data-atlas-era="range_c1900"]')).to_have_count(1)
-    # the era view is a fragment: it keeps the sidebar's share link current too
-    expect(page.get_by_test_id("stSidebar").get_by_text("era=range_c1900")).to_have_count(1)
+    # the server heard of the move: another page, then Explore again, still shows c. 1900
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=t("page.compare", "en")).click()
+    wait_for_app(page, timeout=60_000)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=t("page.explore", "en")).click()
+    wait_for_app(page, timeout=60_000)
+    expect(map_frame(page).locator('html[data-atlas-era="range_c1900"]')).to_have_count(1, timeout=30_000)
+    expect(page.locator(".atlas-figures").filter(visible=True)).to_contain_text("Range area, c. 1900")
+    assert "era=range_c1900" in page.url
     offline_page.assert_clean()
 
 

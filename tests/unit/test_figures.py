@@ -1,7 +1,7 @@
 """The key-figures block: escaped, labelled, one definition-list item per figure."""
 from __future__ import annotations
 
-from dashboard.core.figures import KeyFigure, figures_html
+from dashboard.core.figures import KeyFigure, era_panels, figures_html
 
 
 def test_figures_are_a_labelled_definition_list_with_the_sentence_after() -> None:
@@ -41,3 +41,17 @@ def test_event_key_is_a_numbered_list_in_the_chart_numbering_escaped() -> None:
             '<span class="atlas-event-source">(Sources: alta; weak source)</span></li>') in html
     assert "&lt;script&gt;" in html and "<script>" not in html and "Events &lt;b&gt;" in html
     assert event_key_html("Events", [], "Sources") == ""
+
+
+def test_era_panels_show_only_the_current_era_and_escape_ids() -> None:
+    html = era_panels({"range_c1900": "<p>old</p>", 'x"><script>': "<p>odd</p>", "range_present": "<p>now</p>"},
+                      "range_present")
+    assert html.startswith('<div data-atlas-era-panel="range_c1900" hidden><p>old</p></div>')
+    assert html.endswith('<div data-atlas-era-panel="range_present"><p>now</p></div>')
+    assert 'data-atlas-era-panel="x&quot;&gt;&lt;script&gt;" hidden>' in html and "<script>" not in html
+    assert html.count(" hidden>") == 2
+
+
+def test_era_panels_without_the_current_era_hide_them_all() -> None:
+    assert era_panels({"a": "1", "b": "2"}, "c").count(" hidden>") == 2
+    assert era_panels({}, "a") == ""
