@@ -23,7 +23,7 @@ script runs share one GIL. Browser-side cost is what bench/run.py measures, one 
 
 Each step checks the run really worked: script_finished "successfully", no exception element,
 the ``atlas-ready`` sentinel received (not for a fragment run: it is outside), and the step's main
-element (Explore: the st_folium component; era change: the era-sync element that tells the map;
+element (Explore: the st_folium component; era change: the era slider, alone in its fragment;
 Population: the Vega-Lite chart). Anything else, a closed socket or a step timeout
 is an error. Sessions arrive over ``--ramp`` seconds and pause ``--think`` seconds between steps
 (students read before they click); ``--ramp 0 --think 0 0`` is a worst-case burst.
@@ -286,8 +286,9 @@ class Session:
         era.state.string_array_value.data.append(era.options[target])
         fragment_id = self.fragments.get(era.state.id, "")
         msg = self._client_state(list(self.widgets.values()), self.page_hash, self.query_string, fragment_id)
-        # the map is not sent again on an era change: the small era-sync element tells it the era
-        await self._run(msg, expect="bidi_component", fragment=bool(fragment_id))
+        # the slider is alone in its fragment: the browser shows the era itself (map, legend, figures,
+        # share link), so the run sends back only the slider
+        await self._run(msg, expect="slider", fragment=bool(fragment_id))
 
     async def population(self) -> None:
         page = self.pages.get("population")

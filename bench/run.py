@@ -11,8 +11,9 @@ select_slider and the sentinel) -- warms each once, then interleaves N measureme
   on the page (on Explore it comes with the run that follows the map-first run). Every measurement
   opens a new page (= a new Streamlit session) in a browser context whose HTTP cache was warmed once.
 * rerun time: app -- from the key press that moves the era slider until the range path's ``d``
-  (Leaflet's default overlay pane) changed in the map iframe and the script state is back to
-  ``notRunning`` after the server's ``script_finished`` arrived; baseline -- the same key press on
+  (Leaflet's default overlay pane) changed in the map iframe, the page's per-era blocks (legend,
+  key figures, share link: ``data-atlas-era-panel``) show the new era, the address bar changed, and
+  the script state is back to ``notRunning`` after the server's ``script_finished`` arrived; baseline -- the same key press on
   the baseline's trivial select_slider, until then. Also reported from the moment the browser sent
   the rerun request (Streamlit's slider debounces key presses).
 * bytes: websocket bytes the browser received during a page load and a rerun, for both apps.
@@ -79,9 +80,14 @@ INIT_SCRIPT = r"""
   document.__benchInstalled = true;
   const now = () => performance.timeOrigin + performance.now();
   const b = window.__bench = {marks: {}, keys: [], sends: [], finished: [], states: [], dchanges: [],
-    origin: performance.timeOrigin};
+    panels: [], urls: [], origin: performance.timeOrigin};
   const mark = (name) => { if (!(name in b.marks)) b.marks[name] = now(); };
   document.addEventListener('keydown', () => b.keys.push(now()), true);
+  // Address-bar changes (Streamlit's, and the era slider's own: dashboard/ui/era_sync.py).
+  for (const name of ['pushState', 'replaceState']) {
+    const native = history[name];
+    history[name] = function (...args) { const r = native.apply(this, args); b.urls.push({t: now(), url: location.href}); return r; };
+  }
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) { b.sends.push(now()); return send.call(this, data); };
   // Arrival of each ForwardMsg "script_finished" (top-level field 6, a varint; 2 = finished early
@@ -110,13 +116,18 @@ INIT_SCRIPT = r"""
       });
     }
   };
-  let last = null;
+  let last = null, lastPanels = null;
   const check = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (app) {
       const s = app.getAttribute('data-test-script-state');
       if (s !== last) { last = s; b.states.push({s: s, t: now()}); }
     }
+    // Which eras the page's per-era blocks (legend, key figures, share link) show.
+    const shown = new Set(Array.from(document.querySelectorAll('[data-atlas-era-panel]:not([hidden])'),
+                                     (p) => p.getAttribute('data-atlas-era-panel')));
+    const panels = Array.from(shown).sort().join(',');
+    if (panels !== lastPanels) { lastPanels = panels; b.panels.push({t: now(), eras: panels, n: shown.size}); }
     if (!('sentinel' in b.marks)) {
       for (const md of document.querySelectorAll('[data-testid="stMarkdown"]')) {
         if (md.textContent.trim() === 'atlas-ready') { mark('sentinel'); break; }
@@ -124,7 +135,7 @@ INIT_SCRIPT = r"""
     }
   };
   new MutationObserver(check).observe(document, {subtree: true, childList: true, characterData: true,
-    attributes: true, attributeFilter: ['data-test-script-state']});
+    attributes: true, attributeFilter: ['data-test-script-state', 'hidden']});
   const watched = new WeakSet();
   const watchMap = () => {
     const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
@@ -166,7 +177,8 @@ READY_JS = r"""
 # Rerun done: after the last key press the browser sent the rerun request, the server's
 # script_finished arrived, the script state shown is notRunning (if the page rendered "running" in
 # between, the time it went back to notRunning counts), the sentinel is on the page, and (app) the
-# overlay path's d changed. Returns ms since the key press and since the request was sent.
+# overlay path's d changed and, on a page with per-era blocks (Explore), only the new era's blocks
+# are shown and the address bar changed. Returns ms since the key press and since the request was sent.
 RERUN_JS = r"""
 (kind) => {
   const b = window.__bench;
@@ -189,20 +201,32 @@ RERUN_JS = r"""
     if (!back) return false;
     done = Math.max(done, back.t);
   }
-  let end = done, dChanged = null;
+  let end = done, dChanged = null, panelsSwitched = null, addressChanged = null;
   if (kind === 'app') {
     const d = b.dchanges.find((e) => e.t >= k);
     if (!d) return false;
     dChanged = d.t - k;
     end = Math.max(done, d.t);
+    if (b.expectPanels) {  // the Explore page: its per-era blocks and the address bar follow the era too
+      const before = b.panelsAtKey;
+      const p = b.panels.find((e) => e.t >= k && e.n === 1 && e.eras !== before);
+      const u = b.urls.find((e) => e.t >= k);
+      if (!p || !u) return false;
+      panelsSwitched = p.t - k;
+      addressChanged = u.t - k;
+      end = Math.max(end, p.t, u.t);
+    }
   }
   return {from_key: end - k, from_send: end - send, debounce: send - k, script_done: done - k,
-          finished_arrived: fin - k, running_rendered: ran >= 0, d_changed: dChanged};
+          finished_arrived: fin - k, running_rendered: ran >= 0, d_changed: dChanged,
+          panels_switched: panelsSwitched, address_changed: addressChanged};
 }
 """
 
 RESET_RERUN_JS = ("() => { const b = window.__bench; b.keys = []; b.sends = []; b.finished = []; b.states = [];"
-                  " b.dchanges = []; }")
+                  " b.dchanges = []; b.urls = [];"
+                  " b.expectPanels = !!document.querySelector('[data-atlas-era-panel]');"
+                  " b.panelsAtKey = b.panels.length ? b.panels[b.panels.length - 1].eras : null; b.panels = []; }")
 
 
 class Target:
