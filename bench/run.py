@@ -358,6 +358,9 @@ def fmt(value: float | None, digits: int = 0) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--repeats", type=int, default=7, help="measurements of each kind per app (default 7)")
+    parser.add_argument("--reruns", type=int, default=3,
+                        help="era-change reruns measured per app in each round (default 3: a rerun is short "
+                             "and noisy, and cheap to repeat)")
     parser.add_argument("--max-seconds", type=float, default=540,
                         help="stop measuring after this long, keeping what was measured (default 540)")
     parser.add_argument("--no-payload", action="store_true", help="skip the AppTest payload measurement")
@@ -390,7 +393,7 @@ def main() -> int:
                 target.measure_load()  # fills the server caches and the browser's HTTP cache
                 target.open_rerun_page()
                 target.measure_rerun()
-            print(f"measuring ({args.repeats} x page load + rerun per app, interleaved) ...", flush=True)
+            print(f"measuring ({args.repeats} x (page load + {args.reruns} reruns) per app, interleaved) ...", flush=True)
             for i in range(args.repeats):
                 if time.monotonic() - began > args.max_seconds:
                     notes.append(f"stopped after {i} rounds: --max-seconds {args.max_seconds:.0f} reached")
@@ -398,8 +401,9 @@ def main() -> int:
                 order = targets if i % 2 == 0 else targets[::-1]
                 for target in order:
                     target.loads.append(target.measure_load())
-                for target in order:
-                    target.reruns.append(target.measure_rerun())
+                for _ in range(args.reruns):  # alternating apps: machine noise hits both alike
+                    for target in order:
+                        target.reruns.append(target.measure_rerun())
                 print(f"  round {i + 1}: " + ", ".join(
                     f"{t.kind} load {t.loads[-1]['ready_ms']:.0f} ms rerun {t.reruns[-1]['from_key']:.0f} ms"
                     for t in targets), flush=True)
@@ -444,7 +448,7 @@ def main() -> int:
     results = {
         "benchmark": "bench/run.py", "command": " ".join([".venv/bin/python", "bench/run.py", *sys.argv[1:]]),
         "machine": info, "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
-        "duration_s": round(time.monotonic() - began, 1), "repeats": args.repeats, "notes": notes,
+        "duration_s": round(time.monotonic() - began, 1), "repeats": args.repeats, "reruns_per_round": args.reruns, "notes": notes,
         "summary": summary, "ratios": ratios, "payload": payload,
         "targets": {"page_ready_ratio": PAGE_READY_TARGET, "rerun_ratio": RERUN_TARGET, "payload_kb": PAYLOAD_TARGET_KB},
         "samples": {t.kind: {"loads": t.loads, "reruns": t.reruns, "external_requests": t.external_requests[:50],
@@ -494,7 +498,8 @@ def main() -> int:
         parts = payload["parts"]
         print(f"\npayload parts (bytes): script {parts['script']:,}, feature_group {parts['feature_group']:,}, "
               f"header {parts['header']:,}; layers {payload['layers']}, era {payload['era']}")
-    print(f"\nn = {args.repeats} per app, interleaved; external requests attempted: app {sa['external_requests']}, "
+    print(f"\nn = {args.repeats} page loads and {args.repeats * args.reruns} reruns per app, interleaved; "
+          f"external requests attempted: app {sa['external_requests']}, "
           f"baseline {sb['external_requests']}; page errors: app {sa['page_errors']}, baseline {sb['page_errors']}; "
           f"load average {info['loadavg_at_start']} -> {results['loadavg_at_end']}; {results['duration_s']} s")
     for note in notes:
