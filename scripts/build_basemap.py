@@ -52,16 +52,17 @@ COUNTRY_NAMES = {
     "JPN": ("Japan", "jp", "Япония", "日本"),
 }
 # The ``method`` of every basemap feature, in English, Russian and Chinese: % (admin level,
-# "lon-lon", "lat-lat", simplification tolerance). Every figure must stay the same in all three.
+# "lon-lon", "lat-lat", simplification tolerance as text: Russian writes a decimal comma). Every
+# figure must stay the same in all three.
 METHOD_TEMPLATES = {
     "method": ("Natural Earth 10m v4.1.0 (public domain) admin-%d polygon from QGIS "
                "world_map.gpkg, clipped to %s E / %s N, coverage-simplified "
-               "(tolerance %.3f deg) and rounded to 5 decimals."),
+               "(tolerance %s deg) and rounded to 5 decimals."),
     "method_ru": ("Контур Natural Earth 10m v4.1.0 (общественное достояние): многоугольник admin-%d "
                   "из файла world_map.gpkg программы QGIS, обрезанный по %s° в. д. / %s° с. ш., "
-                  "упрощённый как единое покрытие (допуск %.3f°) и округлённый до 5 знаков после запятой."),
+                  "упрощённый как единое покрытие (допуск %s°) и округлённый до 5 знаков после запятой."),
     "method_zh": ("Natural Earth 10m v4.1.0（公有领域）的admin-%d多边形，取自QGIS的world_map.gpkg，"
-                  "裁剪到东经%s°、北纬%s°，按整体覆盖简化（容差%.3f度），并四舍五入到5位小数。"),
+                  "裁剪到东经%s°、北纬%s°，按整体覆盖简化（容差%s度），并四舍五入到5位小数。"),
 }
 
 
@@ -221,7 +222,7 @@ def build(gpkg: Path) -> list[dict]:
     for (u, level, a3), g in zip(units, cleaned):
         country, iso2, _, _ = COUNTRY_NAMES[a3]
         fid = f"basemap_{iso2}_{u['slug']}" if level == 1 else f"basemap_{iso2}"
-        args = (level, lon_range, lat_range, tol)
+        tolerance = f"{tol:.3f}"
         props = {
             "id": fid,
             "name_en": u["name_en"],
@@ -231,7 +232,9 @@ def build(gpkg: Path) -> list[dict]:
             "admin_level": level,
             "source_ids": ["naturalearth"],
             "confidence": "V",
-            **{key: template % args for key, template in METHOD_TEMPLATES.items()},
+            **{key: template % (level, lon_range, lat_range,
+                                tolerance.replace(".", ",") if key == "method_ru" else tolerance)
+               for key, template in METHOD_TEMPLATES.items()},
         }
         features.append({"properties": props, "geometry": geometry_to_json(g)})
     features.sort(key=lambda f: f["properties"]["id"])

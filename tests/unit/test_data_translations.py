@@ -4,8 +4,9 @@ Myths (``claim``, ``correction`` in data/tables/myths.csv), the ``scope`` (area 
 estimate, the ``description`` / ``method`` of every GeoJSON feature and the ``designation`` / ``changes``
 of every protected area have ``_ru`` and ``_zh`` versions. A wrong number in a translation is a bug, so each
 translation must carry the same sequence of numbers as the English (digit grouping aside: "1,087",
-"1 087" and "1\u202f087" are all 1087; dates are compared as dates, since "26 March 2016" is
-"2016年3月26日" in Chinese, and "November-December 2001" is "2001年11月至12月") and cite the same source ids.
+"1 087" and "1\u202f087" are all 1087; Russian writes a decimal comma, "43,35" for "43.35"; dates are compared as
+dates, since "26 March 2016" is "2016年3月26日" in Chinese, and "November-December 2001" is "2001年11月至12月") and
+cite the same source ids. Version and section numbers ("v4.1.0", "§2.1") keep their points in every language.
 """
 from __future__ import annotations
 
@@ -35,8 +36,12 @@ DATE = {  # an optional first month makes a month range: "November-December 2001
                      re.IGNORECASE),
     "zh": re.compile(r"(?P<year>\d{4})年(?:(?P<first>\d{1,2})月?[-–至到])?(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?"),
 }
-GROUP = "[ ,\u202f\u00a0]"
-TOKEN = re.compile(rf"(?P<date>@DATE[0-9./-]+@)|(?P<number>\d+(?:{GROUP}\d{{3}}(?!\d))*(?:\.\d+)?)")
+GROUP = {"en": "[ ,\u202f\u00a0]", "zh": "[ ,\u202f\u00a0]", "ru": "[ \u202f\u00a0]"}  # thousands
+DECIMAL = {"en": ".", "zh": ".", "ru": ","}
+TOKEN = {lang: re.compile(rf"(?P<mark>@(?:DATE|REF)[0-9./-]+@)|"
+                          rf"(?P<number>\d+(?:{GROUP[lang]}\d{{3}}(?!\d))*(?:{re.escape(DECIMAL[lang])}\d+)?)")
+         for lang in GROUP}
+REFERENCE = re.compile(r"(?<=[v§])\d+(?:\.\d+)+")  # a version or section number: v4.1.0, §2.1
 
 
 def _month_number(name: str, lang: str) -> int:
@@ -55,8 +60,9 @@ def figures(text: str, lang: str) -> list[str]:
         first = f"{_month_number(match['first'], lang):02d}.." if match["first"] else ""
         return f"@DATE{match['year']}-{first}{_month_number(match['month'], lang):02d}{day}@"
 
-    text = DATE[lang].sub(date, text)
-    return [m["date"] or re.sub(GROUP, "", m["number"]) for m in TOKEN.finditer(text)]
+    text = REFERENCE.sub(lambda match: f"@REF{match[0]}@", DATE[lang].sub(date, text))
+    return [m["mark"] or re.sub(GROUP[lang], "", m["number"]).replace(DECIMAL[lang], ".")
+            for m in TOKEN[lang].finditer(text)]
 
 
 def known_source_ids() -> set[str]:
@@ -134,7 +140,9 @@ def test_translations_cite_the_same_sources(record: dict, field: str) -> None:
 
 @pytest.mark.parametrize("text,lang,expected", [
     ("sized to 1,087 km²; 42.41-43.47 N", "en", ["1087", "42.41", "43.47"]),
-    ("подогнана к 1 087 км² и 10\u202f709 км²; 42.41-43.47° с. ш.", "ru", ["1087", "10709", "42.41", "43.47"]),
+    ("подогнана к 1 087 км² и 10\u202f709 км²; 42,41-43,47° с. ш.", "ru", ["1087", "10709", "42.41", "43.47"]),
+    ("v4.1.0 (допуск 0,004°), §2.1", "ru", ["@REF4.1.0@", "0.004", "@REF2.1@"]),
+    ("v4.1.0 (tolerance 0.004 deg), §2.1", "en", ["@REF4.1.0@", "0.004", "@REF2.1@"]),
     ("面积调整为1,087平方千米", "zh", ["1087"]),
     ("it opened on 26 March 2016, in 2013-16", "en", ["@DATE2016-03-26@", "2013", "16"]),
     ("его открыли 26 марта 2016 года; март 2009 года", "ru", ["@DATE2016-03-26@", "@DATE2009-03@"]),
@@ -142,15 +150,23 @@ def test_translations_cite_the_same_sources(record: dict, field: str) -> None:
     ("in November-December 2001 (88,913 ha)", "en", ["@DATE2001-11..12@", "88913"]),
     ("в ноябре–декабре 2001 года (88\u202f913 га)", "ru", ["@DATE2001-11..12@", "88913"]),
     ("2001年11月至12月建为省级保护区（88,913公顷）", "zh", ["@DATE2001-11..12@", "88913"]),
-    ("18\u202f044.8 га; 2017–2021 годов", "ru", ["18044.8", "2017", "2021"]),
+    ("18\u202f044,8 га; 2017–2021 годов", "ru", ["18044.8", "2017", "2021"]),
+    ("в 1916, 1925 и 1951 годах", "ru", ["1916", "1925", "1951"]),
 ])
 def test_figures(text: str, lang: str, expected: list[str]) -> None:
     assert figures(text, lang) == expected
+
+
+@pytest.mark.parametrize("record,field", CASES)
+def test_russian_writes_decimal_commas(record: dict, field: str) -> None:
+    text = REFERENCE.sub("", record.get(f"{field}_ru") or "")
+    assert not re.search(r"\d\.\d", text), f"{field}_ru has a decimal point: {record.get(f'{field}_ru')}"
 
 
 def test_a_changed_number_is_caught() -> None:
     assert figures("оценили в 84 (от 70 до 108)", "ru") != figures("estimated 84 (70-180)", "en")
     assert figures("2016年3月25日", "zh") != figures("26 March 2016", "en")
     assert figures("2001年11月建为省级保护区", "zh") != figures("in November-December 2001", "en")
+    assert figures("18\u202f044.8 га", "ru") != figures("18,044.8 ha", "en")  # a decimal point in Russian
     assert figures("(4500 га); расширен до 17\u202f500 га в 1951 году", "ru") != \
         figures("(4,500 ha); enlarged in 1951 to 17,500 ha", "en")
