@@ -35,8 +35,9 @@ def population_frame(population: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame["range_text"] = [
         "" if pd.isna(lo) and pd.isna(hi) else f"{'' if pd.isna(lo) else int(lo)}–{'' if pd.isna(hi) else int(hi)}"
         for lo, hi in zip(frame["low"], frame["high"])]
-    frame["note"] = frame["note"].fillna("")
-    frame["scope"] = [localized(row, "scope", lang) or "" for row in frame.to_dict("records")]
+    rows = frame.to_dict("records")
+    frame["note"] = [localized(row, "note", lang) for row in rows]
+    frame["scope"] = [localized(row, "scope", lang) for row in rows]
     return frame
 
 

@@ -63,7 +63,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "low": _COUNT, "high": _COUNT, "point": _COUNT,
         "unit": pa.Column(str, pa.Check.isin(UNITS)), "method": pa.Column(str, pa.Check.isin(METHODS)),
         "source_ids": _SOURCE_IDS, "confidence": _CONFIDENCE, "note": _OPTIONAL_TEXT,
-        **{f"scope_{lang}": _TRANSLATION for lang in TRANSLATION_LANGUAGES},
+        **{f"{field}_{lang}": _TRANSLATION for field in ("scope", "note") for lang in TRANSLATION_LANGUAGES},
     }, checks=_COUNT_CHECKS + [
         pa.Check(lambda df: df["period_start"] <= df["period_end"], name="period_start ≤ period_end"),
     ], strict=False),

@@ -124,6 +124,17 @@ def test_area_covered_is_shown_in_the_readers_language(atlas: Atlas) -> None:
         assert expected in set(charts.population_frame(population, lang)["scope"])
 
 
+def test_estimate_notes_are_shown_in_the_readers_language(atlas: Atlas) -> None:
+    population = atlas.tables["population"]
+    row = population[population["id"] == "pop_ru_2021"].index[0]
+    for lang, expected in (("ru", "Минимум."), ("zh", "最低数量。"), ("en", "Minimum.")):
+        assert charts.population_table(population, lang)[t("chart.note", lang)][row] == expected, lang
+        assert charts.population_frame(population, lang)["note"][row] == expected
+    unnoted = population.copy()
+    unnoted.loc[row, ["note", "note_ru"]] = None
+    assert charts.population_frame(unnoted, "ru")["note"][row] == ""  # no note: empty, not "nan" or the English
+
+
 def test_presenter_charts_have_larger_text(atlas: Atlas) -> None:
     population, events = atlas.tables["population"], atlas.tables["events"]
     normal = _spec(charts.population_timeline(population, events, "en"))

@@ -1,7 +1,7 @@
 """The data's own prose in Russian and Chinese: present for every English text, and faithful in its figures.
 
-Myths (``claim``, ``correction`` in data/tables/myths.csv), the ``scope`` (area covered) of every population
-estimate, the ``description`` / ``method`` of every GeoJSON feature and the ``designation`` / ``changes``
+Myths (``claim``, ``correction`` in data/tables/myths.csv), the ``scope`` (area covered) and ``note`` of every
+population estimate, the ``description`` / ``method`` of every GeoJSON feature and the ``designation`` / ``changes``
 of every protected area have ``_ru`` and ``_zh`` versions. A wrong number in a translation is a bug, so each
 translation must carry the same sequence of numbers as the English (digit grouping aside: "1,087",
 "1 087" and "1\u202f087" are all 1087; Russian writes a decimal comma, "43,35" for "43.35"; dates are compared as
@@ -22,6 +22,7 @@ DATA = REPO_ROOT / "data"
 LANGS = ("ru", "zh")
 SCRIPT = {"ru": re.compile(r"[\u0400-\u04FF]"), "zh": re.compile(r"[\u4e00-\u9fff]")}
 MYTH_FIELDS = ("claim", "correction")
+POPULATION_FIELDS = ("scope", "note")
 FEATURE_FIELDS = ("description", "method", "designation", "changes")
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -83,8 +84,9 @@ def texts() -> list:
                 cases.append(pytest.param(row, field, id=f"{row['id']}.{field}"))
     with open(DATA / "tables" / "population.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            if row["scope"].strip():
-                cases.append(pytest.param(row, "scope", id=f"{row['id']}.scope"))
+            for field in POPULATION_FIELDS:
+                if row[field].strip():
+                    cases.append(pytest.param(row, field, id=f"{row['id']}.{field}"))
     catalog = json.loads((DATA / "catalog.json").read_text(encoding="utf-8"))
     for layer in catalog["layers"]:
         collection = json.loads((DATA / layer["file"]).read_text(encoding="utf-8"))
@@ -103,6 +105,7 @@ def test_the_texts_are_found() -> None:
     ids = {case.id for case in CASES}
     assert len([i for i in ids if i.startswith("myth_")]) == 2 * 17
     assert len([i for i in ids if i.startswith("pop_") and i.endswith(".scope")]) == 47
+    assert len([i for i in ids if i.startswith("pop_") and i.endswith(".note")]) == 47
     assert {"range_c1900.description", "range_c1900.method", "rec_seoul_19th_century.method",
             "pa_hunchun.method", "pa_ne_china_tiger_leopard.method", "basemap_cn_jilin.method"} <= ids
     protected_areas = [json.loads((DATA / "geo" / f"protected_areas_{country}.geojson").read_text(encoding="utf-8"))
