@@ -90,8 +90,6 @@ with side_column:
     st.html(era_panels({era_id: legend_html(t("legend.title", lang), maps.legend_entries(atlas, options, label),
                                             t("legend.note", lang))
                         for era_id, label in legend_labels.items()}, era or ""))
-    st.divider()
-    st.markdown(f"**{t('details.title', lang)}**")
     show_feature_details(atlas, st.session_state.get(SELECTED), lang)
 
 

@@ -122,7 +122,12 @@ def base_css() -> None:
         .atlas-sentinel {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
         .st-key-explore_controls {min-height: 4.6rem;}
-        .atlas-share {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); overflow-wrap: anywhere;}
+        .atlas-share {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); overflow-wrap: anywhere;
+                      border-top: 1px solid rgba(49, 51, 63, 0.2); padding-top: 1.2rem; margin-top: 0.4rem;}
+        .atlas-details-panel {border-top: 1px solid rgba(49, 51, 63, 0.2); padding-top: 1rem; margin-top: 0.6rem;}
+        .atlas-details-panel p {margin: 0 0 0.5rem 0;}
+        .atlas-details-title {font-weight: 600;}
+        .atlas-hint {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);}
         .atlas-share code {display: block; margin-top: 0.15rem; padding: 0.1rem 0.3rem; border-radius: 0.25rem;
                            background: rgba(172, 177, 195, 0.25); color: #1f2d3d; font-size: 0.8rem;}
         """ + EVENT_KEY_CSS + "</style>", unsafe_allow_html=True)
@@ -157,7 +162,6 @@ def finish_page(page: str, eras: Sequence[str] = ()) -> None:
     from dashboard.ui import state
 
     lang = state.lang()
-    st.sidebar.divider()
     share_link(page, eras)
     if state.presenter():
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",

@@ -30,21 +30,29 @@ def citations_markdown(source_ids: Iterable[str], sources: pd.DataFrame, lang: s
     return f"<ul style='padding-left:1.1rem;margin:0'>{''.join(lines)}</ul>"
 
 
-def show_feature_details(atlas: Atlas, feature_id: str | None, lang: str) -> None:
-    """Name(s), designation, dates, official and drawn area, and sources with confidence."""
+def details_html(atlas: Atlas, feature_id: str | None, lang: str) -> str:
+    """The details panel as one HTML block (escaped): its title, then the feature's name, facts (designation,
+    established, official and drawn area, ...) and sources with their confidence; or a hint to click one."""
+    parts = [f'<p class="atlas-details-title">{escape(t("details.title", lang))}</p>']
     found = atlas.find_feature(feature_id) if feature_id else None
     if found is None:
-        st.caption(t("details.hint", lang))
-        return
-    layer, feature = found
-    props = feature["properties"]
-    st.markdown(f"**{escape(localized(props, 'name', lang))}**")
-    km2 = area_km2(feature_geometry(feature)) if feature["geometry"]["type"] != "Point" else None
-    rows = feature_facts(props, lang, km2)
-    table = "".join(f"<tr><th style='text-align:left;vertical-align:top;padding-right:8px'>{escape(k)}</th>"
-                    f"<td>{escape(v)}</td></tr>" for k, v in rows if k != t("facts.sources", lang))
-    st.markdown(f"<table class='atlas-details'>{table}</table>", unsafe_allow_html=True)
-    st.markdown(f"**{escape(t('facts.sources', lang))}**", unsafe_allow_html=True)
-    st.markdown(citations_markdown(props.get("source_ids") or [], atlas.table("sources"), lang), unsafe_allow_html=True)
-    if props.get("confidence") in ("D", "U"):
-        st.caption(t("details.approximate", lang))
+        parts.append(f'<p class="atlas-hint">{escape(t("details.hint", lang))}</p>')
+    else:
+        _, feature = found
+        props = feature["properties"]
+        km2 = area_km2(feature_geometry(feature)) if feature["geometry"]["type"] != "Point" else None
+        rows = "".join(f"<tr><th style='text-align:left;vertical-align:top;padding-right:8px'>{escape(k)}</th>"
+                       f"<td>{escape(v)}</td></tr>" for k, v in feature_facts(props, lang, km2)
+                       if k != t("facts.sources", lang))
+        parts += [f"<p><strong>{escape(localized(props, 'name', lang))}</strong></p>",
+                  f"<table class='atlas-details'>{rows}</table>",
+                  f"<p><strong>{escape(t('facts.sources', lang))}</strong></p>",
+                  citations_markdown(props.get("source_ids") or [], atlas.table("sources"), lang)]
+        if props.get("confidence") in ("D", "U"):
+            parts.append(f'<p class="atlas-hint">{escape(t("details.approximate", lang))}</p>')
+    return f'<div class="atlas-details-panel">{"".join(parts)}</div>'
+
+
+def show_feature_details(atlas: Atlas, feature_id: str | None, lang: str) -> None:
+    """The details panel, one light element (see ``details_html``)."""
+    st.html(details_html(atlas, feature_id, lang))

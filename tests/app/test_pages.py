@@ -188,10 +188,12 @@ def test_broken_population_table_keeps_the_page_up(broken_data) -> None:
 
 def test_details_panel_shows_the_selected_feature_with_sources() -> None:
     at = run_app()
+    [hint] = html_blocks(at, "atlas-details-panel")
+    assert "Click a shape on the map" in hint and "Hunchun" not in hint
     at.session_state["selected_feature"] = "pa_hunchun"
     at.run()
     no_exceptions(at)
-    text = " ".join(m.value for m in at.markdown)
+    [text] = html_blocks(at, "atlas-details-panel")
     assert "Hunchun" in text and "1,087 km²" in text
     assert "gethgdk_hunchun" in text or "wiki_hunchun_nnr" in text
 
@@ -204,7 +206,8 @@ def _russian_details_panel(layer_file: str, feature_id: str) -> tuple[dict, str]
     at.session_state["selected_feature"] = feature_id
     at.run()
     no_exceptions(at)
-    return props, " ".join(m.value for m in at.markdown)
+    [text] = html_blocks(at, "atlas-details-panel")
+    return props, text
 
 
 def test_details_panel_in_russian_shows_the_russian_method() -> None:

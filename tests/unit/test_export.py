@@ -232,6 +232,19 @@ def _tamper(copy: Path) -> None:
         frame.to_csv(path, index=False)
 
 
+def test_the_details_panel_escapes_strings_from_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's details panel (one HTML block) escapes what it shows, like the pack."""
+    from dashboard.ui.details import details_html
+
+    copy = data_copy(tmp_path)
+    _tamper(copy)
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(copy))
+    atlas = load_atlas()
+    html = details_html(atlas, "pa_land_of_the_leopard", "en")
+    assert escape(PAYLOAD) in html and PAYLOAD not in html
+    assert 'class="atlas-details-panel"' in html and "<table class='atlas-details'>" in html
+
+
 def test_strings_from_data_are_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = data_copy(tmp_path)
     _tamper(copy)
