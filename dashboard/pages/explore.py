@@ -30,10 +30,10 @@ common.show_problems(atlas.problems, lang)
 map_first = state.map_first_pass("explore")  # this run sends the map alone (see state.map_first_pass)
 with st.container(key=CONTROLS):  # keeps its height on that run, so the map does not move when they come
     controls = st.columns([0.55, 0.45] if not presenter else [0.6, 0.4], vertical_alignment="bottom")
-if era_ids and st.session_state.get(state.ERA) not in era_ids:
-    st.session_state[state.ERA] = state.default_view(atlas).era
-era = st.session_state.get(state.ERA) if era_ids else None
 default_era = state.default_view(atlas).era
+if era_ids and st.session_state.get(state.ERA) not in era_ids:
+    st.session_state[state.ERA] = default_era
+era = st.session_state.get(state.ERA) if era_ids else None
 
 
 @st.fragment
