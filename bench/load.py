@@ -62,6 +62,10 @@ from _common import (  # noqa: E402
     APP, REPO_ROOT, cpu_seconds, machine_info, md_table, median, percentile, rss_mb, start_server, write_results,
 )
 
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+from dashboard.ui.era_sync import DRAWN_EVENT  # noqa: E402
+
 STEPS = ("initial load", "era change 1", "era change 2", "population page")
 SENTINEL = "atlas-ready"
 LATENCY_TARGET = 3.0  # p95 with N sessions <= 3x the single-session median
@@ -270,7 +274,7 @@ class Session:
             msg = self._client_state(list(self.widgets.values()), self.page_hash, self.query_string)
             trigger = msg.rerun_script.widget_states.widgets.add()
             trigger.id = f"$$STREAMLIT_INTERNAL_KEY_{self.report_drawn_id}__events"
-            trigger.json_trigger_value = json.dumps([{"event": "drawn", "value": True}])
+            trigger.json_trigger_value = json.dumps([{"event": DRAWN_EVENT, "value": True}])
             self.report_drawn_id = ""
             await self._run(msg, expect="slider")
         elif not first.sentinel:

@@ -78,18 +78,22 @@ with map_column:
                                returned_objects=["last_object_clicked_tooltip", "all_drawings"],
                                hash_key=cache.map_component_key)
     if map_first:  # tell the map its era, ask the browser to report it drawn, and send nothing else yet
-        era_sync.show_era(MAP_BOX, state.current_view(atlas).era, base.map_id, on_drawn=state.mark_map_drawn)
+        era_sync.show_era(MAP_BOX, era or default_era, base.map_id, on_drawn=state.mark_map_drawn)
         st.stop()
     if era:  # the map carries every era: only the choice is sent, and the map follows the slider at once
         era_sync.show_era(MAP_BOX, era, base.map_id, slider=(state.ERA, era_ids), url=("era", default_era))
     clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked
+
+
+def legend(era_label: str | None) -> str:
+    """The map key, naming the era of the range (``None``: no era)."""
+    return legend_html(t("legend.title", lang), maps.legend_entries(atlas, options, era_label), t("legend.note", lang))
+
+
 with side_column:
-    legend_labels = {era_id: era_labels[era_id] for era_id in era_ids} or {"": None}
-    st.html(era_panels({era_id: legend_html(t("legend.title", lang), maps.legend_entries(atlas, options, label),
-                                            t("legend.note", lang))
-                        for era_id, label in legend_labels.items()}, era or ""))
+    st.html(era_panels({era_id: legend(era_labels[era_id]) for era_id in era_ids}, era) if era else legend(None))
     show_feature_details(atlas, st.session_state.get(SELECTED), lang)
 
 

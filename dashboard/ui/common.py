@@ -122,12 +122,12 @@ def base_css() -> None:
         .atlas-sentinel {display: none;}
         div[class*="st-key-atlas_era_sync_"] {display: none;}
         .st-key-explore_controls {min-height: 4.6rem;}
-        .atlas-share {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); overflow-wrap: anywhere;
-                      border-top: 1px solid rgba(49, 51, 63, 0.2); padding-top: 1.2rem; margin-top: 0.4rem;}
-        .atlas-details-panel {border-top: 1px solid rgba(49, 51, 63, 0.2); padding-top: 1rem; margin-top: 0.6rem;}
+        .atlas-share, .atlas-hint {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);}  /* as st.caption */
+        .atlas-share, .atlas-details-panel {border-top: 1px solid rgba(49, 51, 63, 0.2);}  /* as st.divider */
+        .atlas-share {overflow-wrap: anywhere; padding-top: 1.2rem; margin-top: 0.4rem;}
+        .atlas-details-panel {padding-top: 1rem; margin-top: 0.6rem;}
         .atlas-details-panel p {margin: 0 0 0.5rem 0;}
         .atlas-details-title {font-weight: 600;}
-        .atlas-hint {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);}
         .atlas-share code {display: block; margin-top: 0.15rem; padding: 0.1rem 0.3rem; border-radius: 0.25rem;
                            background: rgba(172, 177, 195, 0.25); color: #1f2d3d; font-size: 0.8rem;}
         """ + EVENT_KEY_CSS + "</style>", unsafe_allow_html=True)

@@ -26,6 +26,17 @@ _JS = """
 // Show the slider's era the moment the slider moves, before the server hears of it: on the map, in
 // every block that has a version per era (data-atlas-era-panel), and in the address bar.
 // The slider is a range input whose value is the index of the chosen option (options = data.eras).
+// Tell the map frame its era (and view): now if it is ready, or when it starts (it reads the marks).
+function showOnMap(frame, era, view) {
+  frame.dataset.atlasEra = era;
+  if (view) frame.dataset.atlasView = view.join(",");
+  try {
+    const map = frame.contentWindow;
+    if (map && typeof map.atlasShowEra === "function") map.atlasShowEra(era);
+    if (map && view && typeof map.atlasShowView === "function") map.atlasShowView(view[0], view[1], view[2]);
+  } catch (error) { /* not our map: it keeps its own era */ }
+}
+
 function showPanels(era) {
   for (const panel of document.querySelectorAll("[data-atlas-era-panel]")) {
     panel.hidden = panel.getAttribute("data-atlas-era-panel") !== era;
@@ -61,11 +72,7 @@ function follow(sliderKey, eras, findFrame, url, tries = 0) {
       showPanels(era);
       showInAddress(root.atlasFollow.url, era);
       const frame = root.atlasFollow.findFrame();
-      if (!frame) return;
-      frame.dataset.atlasEra = era;
-      try {
-        if (typeof frame.contentWindow.atlasShowEra === "function") frame.contentWindow.atlasShowEra(era);
-      } catch (error) { /* not our map */ }
+      if (frame) showOnMap(frame, era, null);
     }, 0);
   });
   root.atlasObserver.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
@@ -81,14 +88,7 @@ export default function ({ data, setTriggerValue }) {
       if (++tries < 200) setTimeout(apply, 50);
       return;
     }
-    frame.dataset.atlasEra = data.era;
-    const view = Array.isArray(data.view) && data.view.length === 3 ? data.view.map(Number) : null;
-    if (view) frame.dataset.atlasView = view.join(",");
-    try {
-      const map = frame.contentWindow;
-      if (map && typeof map.atlasShowEra === "function") map.atlasShowEra(data.era);
-      if (map && view && typeof map.atlasShowView === "function") map.atlasShowView(view[0], view[1], view[2]);
-    } catch (error) { /* not our map: it keeps its own era */ }
+    showOnMap(frame, data.era, Array.isArray(data.view) && data.view.length === 3 ? data.view.map(Number) : null);
   };
   apply();
   if (typeof data.slider === "string" && Array.isArray(data.eras)) follow(data.slider, data.eras, findFrame, data.url);

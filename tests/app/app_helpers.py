@@ -37,10 +37,15 @@ def map_args(at: AppTest, index: int = 0) -> dict[str, Any]:
     return json.loads(map_elements(at)[index].proto.json_args)
 
 
+def era_sync_element(at: AppTest) -> Any | None:
+    """The page's era-sync component (``dashboard.ui.era_sync``), if it has one."""
+    return next((c for c in at.get("bidi_component") if c.proto.component_name == "atlas_era_sync"), None)
+
+
 def era_sync_data(at: AppTest) -> dict[str, Any] | None:
     """What the page tells its map (era, map id, maybe a view), sent by the small era-sync component."""
-    syncs = [c for c in at.get("bidi_component") if c.proto.component_name == "atlas_era_sync"]
-    return json.loads(syncs[0].proto.json) if syncs else None
+    sync = era_sync_element(at)
+    return json.loads(sync.proto.json) if sync else None
 
 
 def shown_era(at: AppTest) -> str | None:

@@ -10,12 +10,12 @@ from dashboard.ui.common import READY_SENTINEL
 from dashboard.ui.era_sync import DRAWN_EVENT
 from dashboard.ui.state import MAP_DRAWN
 
-from app_helpers import era_sync_data, map_args, map_count, map_elements, no_exceptions, run_app
+from app_helpers import era_sync_data, era_sync_element, map_args, map_count, map_elements, no_exceptions, run_app
 
 
 def report_map_drawn(at: AppTest) -> AppTest:
     """Rerun as the browser does when the era-sync element reports the map drawn (a component trigger)."""
-    sync = next(c for c in at.get("bidi_component") if c.proto.component_name == "atlas_era_sync")
+    sync = era_sync_element(at)
     states = at._tree.get_widget_states()
     trigger = states.widgets.add()
     trigger.id = f"$$STREAMLIT_INTERNAL_KEY_{sync.proto.id}__events"  # the trigger id components v2 listens on

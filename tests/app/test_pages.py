@@ -9,8 +9,7 @@ import pytest
 from dashboard.core import charts
 from dashboard.core.i18n import LANGUAGES, t
 from dashboard.core.loaders import load_atlas
-from dashboard.core.paths import data_dir
-from dashboard.core.paths import REPO_ROOT
+from dashboard.core.paths import REPO_ROOT, data_dir
 from dashboard.core.query import PAGES
 
 from app_helpers import (chart_rows, chart_specs, era_panel_parts, html_blocks, map_args, no_exceptions, run_app,
