@@ -27,7 +27,7 @@ lang = state.lang()
 
 PAGE_ICONS = {"explore": ":material/map:", "compare": ":material/compare:", "population": ":material/show_chart:",
               "sources": ":material/menu_book:", "classroom": ":material/school:"}
-pages = {key: st.Page(f"pages/{key}.py", title=t(f"page.{key}", lang), icon=PAGE_ICONS[key], url_path=key,
+pages = {key: st.Page(f"views/{key}.py", title=t(f"page.{key}", lang), icon=PAGE_ICONS[key], url_path=key,
                       default=key == "explore")
          for key in PAGES}
 

@@ -18,3 +18,11 @@ def test_core_modules_never_import_streamlit() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"streamlit imported by the core: {result.stdout} {result.stderr[-500:]}"
     assert len(PURE) >= 14
+
+
+def test_no_legacy_pages_folder_beside_the_entry_script() -> None:
+    """Streamlit registers a ``pages/`` folder next to the entry script as legacy pages as well: after a
+    server restart an open tab's next click would show that raw file list (the security review's F5)."""
+    assert not (PACKAGE_DIR / "pages").exists()
+    assert sorted(p.stem for p in (PACKAGE_DIR / "views").glob("*.py") if p.stem != "__init__") == [
+        "classroom", "compare", "explore", "population", "sources"]
