@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test test-fast browser basemap-source layers bench export clean
+.PHONY: setup run test test-fast browser basemap-source layers fonts bench export clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,11 @@ test-fast: setup
 
 layers: setup
 	$(PY) scripts/build_basemap.py && $(PY) scripts/build_layers.py
+
+# The shipped Chinese font subsets (npm package fetched by name and version into build/fonts/). Run after
+# adding Chinese text; tests/unit/test_fonts.py names any character missing from them.
+fonts: setup
+	$(PY) scripts/build_fonts.py
 
 bench: setup browser
 	$(PY) bench/run.py

@@ -42,6 +42,7 @@ import pandas as pd
 from dashboard.core.assets import VENDOR_DIR
 from dashboard.core.charts import event_key, population_table, population_timeline
 from dashboard.core.figures import EVENT_KEY_CSS, event_key_html
+from dashboard.core.fonts import WEB_CSS_REL
 from dashboard.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, number, t
 from dashboard.core.legend import legend_html
 from dashboard.core.loaders import Atlas, load_atlas
@@ -67,7 +68,7 @@ _REMOTE_RE = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:|//)", re.IGNORECASE)
 
 PAGE_CSS = """
 :root{color-scheme:light}
-body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;
+body{font:16px/1.5 "Atlas CJK",system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;
  margin:0;color:#1d1d1d;background:#fff}
 main{max-width:1100px;margin:0 auto;padding:0 20px 40px}
 nav.pack-nav{background:#1f3b2d;padding:8px 20px}
@@ -91,16 +92,16 @@ code,.url{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}
 MAP_OVERLAY_CSS = """
 .pack-map-head{position:absolute;top:10px;left:56px;z-index:1000;max-width:calc(100% - 130px);
  background:rgba(255,255,255,.94);padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);
- font:14px/1.35 system-ui,sans-serif}
+ font:14px/1.35 "Atlas CJK",system-ui,sans-serif}
 .pack-map-head.compare{max-width:calc(50% - 80px)}
 .pack-map-head h1{font-size:16px;margin:0 0 2px}
 .pack-map-head a{color:#0b5394}
 .pack-map-head .eras a,.pack-map-head .eras strong{margin-right:8px;white-space:nowrap}
 .pack-side-label{position:absolute;bottom:24px;z-index:1000;transform:translateX(-50%);
- background:rgba(255,255,255,.94);padding:4px 10px;border-radius:4px;font:600 15px system-ui,sans-serif;
+ background:rgba(255,255,255,.94);padding:4px 10px;border-radius:4px;font:600 15px "Atlas CJK",system-ui,sans-serif;
  box-shadow:0 1px 4px rgba(0,0,0,.3)}
 .pack-compare-legend{position:absolute;bottom:70px;left:10px;z-index:1000;background:rgba(255,255,255,.92);
- padding:6px 8px;border-radius:4px;font:13px/1.3 system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+ padding:6px 8px;border-radius:4px;font:13px/1.3 "Atlas CJK",system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
 """
 
 
@@ -202,7 +203,9 @@ def _page(title: str, body: str, lang: str, root: str = "") -> str:
            f'<a href="{root}sources.html">{_e(t("page.sources", lang))}</a></nav>')
     return (f'<!DOCTYPE html>\n<html lang="{_e(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_e(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n{nav}\n"
+            f"<title>{_e(title)}</title>\n"
+            f'<link rel="stylesheet" href="{root}vendor/{WEB_CSS_REL}">\n<style>{PAGE_CSS}</style>\n</head>\n'
+            f"<body>\n{nav}\n"
             f"<main>\n{body}\n</main>\n</body>\n</html>\n")
 
 

@@ -31,14 +31,20 @@ import branca.colormap
 import folium
 import folium.plugins
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
+
+from dashboard.core.fonts import WEB_CSS_REL
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DROPPED_ASSETS",
+    "FONT_ELEMENT_NAME",
     "ICON_PATH_ELEMENT_NAME",
     "IconImagePath",
     "LOCAL_ASSETS",
+    "OWN_ASSETS",
+    "ShippedFont",
     "VENDOR_DIR",
     "OfflineAssetError",
     "UnknownCDNAssetError",
@@ -100,6 +106,9 @@ DROPPED_ASSETS: frozenset[str] = frozenset(
     }
 )
 
+#: Files of our own under VENDOR_DIR that every map links (the shipped Chinese font's @font-face rule).
+OWN_ASSETS: tuple[str, ...] = (WEB_CSS_REL,)
+
 _REMOTE_RE = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:)?//", re.IGNORECASE)
 _ASSET_TAG_RE = re.compile(
     r"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE
@@ -133,7 +142,7 @@ def remote_asset_links(html: str) -> list[str]:
 
 def referenced_files() -> list[Path]:
     """The vendored files the URL table points at (each must exist after vendoring)."""
-    return sorted({VENDOR_DIR / rel for rel in LOCAL_ASSETS.values()})
+    return sorted({VENDOR_DIR / rel for rel in (*LOCAL_ASSETS.values(), *OWN_ASSETS)})
 
 
 def vendored_files() -> list[Path]:
@@ -156,7 +165,7 @@ def _join(base_url: str, rel: str) -> str:
     return f"{base}/{rel}" if base else rel
 
 
-_KNOWN_RELS: tuple[str, ...] = tuple(sorted(set(LOCAL_ASSETS.values()), key=len, reverse=True))
+_KNOWN_RELS: tuple[str, ...] = tuple(sorted({*LOCAL_ASSETS.values(), *OWN_ASSETS}, key=len, reverse=True))
 
 
 def _localise(url: str, base_url: str, where: str) -> str | None:
@@ -208,6 +217,26 @@ class IconImagePath(MacroElement):
         super().__init__()
         self._name = "IconImagePath"
         self.path = path
+
+
+#: Key of the element that links the shipped Chinese font in each map.
+FONT_ELEMENT_NAME = "atlas_shipped_font"
+
+
+class ShippedFont(JSCSSMixin, MacroElement):
+    """Links the ``@font-face`` rule of the Atlas's own Chinese font (``dashboard.core.fonts``).
+
+    A map frame is a document of its own: without the rule, Chinese labels, tooltips, popups and the
+    legend fall back to whatever the computer has, which is boxes where no CJK font is installed. The
+    rule's ``unicode-range`` makes only frames with Chinese text load the font.
+    """
+
+    _template = Template("")
+    default_css = [("atlas_shipped_font", WEB_CSS_REL)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ShippedFont"
 
 
 def _describe(elem: Element) -> str:
@@ -297,8 +326,9 @@ def use_local_assets(
     Walks the root figure and every element (DualMap's ``m1``/``m2`` included), replaces
     known CDN URLs in ``default_js``/``default_css`` with ``<base_url>/<file>``, drops the CDN
     assets the atlas does not use (jQuery, Bootstrap, glyphicons, Font Awesome,
-    awesome-markers), rewrites links left in the figure header by an earlier render, and
-    sets ``L.Icon.Default.imagePath`` in each map (see :class:`IconImagePath`).
+    awesome-markers), rewrites links left in the figure header by an earlier render,
+    sets ``L.Icon.Default.imagePath`` in each map (see :class:`IconImagePath`) and links the shipped
+    Chinese font in each map (:class:`ShippedFont`).
 
     ``base_url`` is ``/app/static/vendor`` for the Streamlit app; it may be relative (e.g.
     ``"vendor"`` for a static HTML export opened from ``file://``) or ``""``.
@@ -330,6 +360,12 @@ def use_local_assets(
                 link.url = url
     icon_path = _join(base_url, "leaflet/images/")
     dual_maps = [elem for elem in elements if isinstance(elem, folium.plugins.DualMap)]
+    for elem in elements:
+        if isinstance(elem, folium.Map) and FONT_ELEMENT_NAME not in elem._children:
+            font = ShippedFont()
+            font.default_css = [(name, _join(base_url, rel)) for name, rel in ShippedFont.default_css]
+            # The last child: a stylesheet link has no order to keep, and DualMap's indexes stay right.
+            elem.add_child(font, name=FONT_ELEMENT_NAME)
     for elem in elements:
         if isinstance(elem, folium.Map):
             is_new = ICON_PATH_ELEMENT_NAME not in elem._children

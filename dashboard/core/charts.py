@@ -5,6 +5,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.core.figures import NumberedEvent
+from dashboard.core.fonts import font_stack
 from dashboard.core.i18n import localized, t
 from dashboard.core.tables import split_ids
 
@@ -67,12 +68,15 @@ def _tooltip(lang: str) -> list[alt.Tooltip]:
     ]
 
 
+#: Chart text: the shipped Chinese font for CJK (machines without a CJK font show boxes otherwise), then
+#: Streamlit's font (in the app), then the system's sans-serif (in the export pack).
+CHART_FONT = font_stack('"Source Sans"', "sans-serif")
 LARGE_TEXT = 1.45  # presenter view: every chart's text this many times larger, readable across a classroom
 
 
 def _text_sizes(chart, scale: float = 1.0):
     """Axis and legend text of a chart, ``scale`` times the normal size."""
-    return chart.configure_axis(
+    return chart.configure(font=CHART_FONT).configure_axis(
         labelFontSize=13 * scale, titleFontSize=14 * scale, labelLimit=200 * scale,
     ).configure_legend(labelFontSize=13 * scale, titleFontSize=13 * scale, labelLimit=320 * scale, symbolSize=100 * scale)
 

@@ -7,6 +7,7 @@ from html import escape
 from branca.element import MacroElement, Template
 
 from dashboard.core.catalog import LayerStyle
+from dashboard.core.fonts import font_stack
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class MapLegend(MacroElement):
                 var div = L.DomUtil.create("div", "atlas-map-legend");
                 div.style.background = "rgba(255,255,255,0.92)";
                 div.style.padding = "6px 8px";
-                div.style.font = "13px/1.3 sans-serif";
+                div.style.font = {{ this.font|tojson }};
                 div.style.borderRadius = "4px";
                 div.innerHTML = {{ this.html|tojson }};
                 return div;
@@ -77,3 +78,4 @@ class MapLegend(MacroElement):
         super().__init__()
         self._name = "MapLegend"
         self.html = html
+        self.font = f"13px/1.3 {font_stack('sans-serif')}"

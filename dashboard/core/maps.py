@@ -19,6 +19,7 @@ from folium.utilities import JsCode, get_obj_in_upper_tree
 
 from dashboard.core.assets import use_local_assets
 from dashboard.core.catalog import LayerSpec, LayerStyle
+from dashboard.core.fonts import font_stack
 from dashboard.core.i18n import area_text, localized, t
 from dashboard.core.legend import LegendEntry, MapLegend, legend_html
 from dashboard.core.loaders import Atlas, Layer
@@ -264,9 +265,13 @@ def _add_panes(fmap: folium.Map) -> None:
         folium.map.CustomPane(name, z_index=z_index, pointer_events=name not in ("basemap", "online_tiles")).add_to(fmap)
 
 
+#: Map text (labels, tooltips, popups, legend): the shipped Chinese font for CJK, then the system's sans-serif.
+MAP_FONT = font_stack("sans-serif")
+
+
 def _add_style(fmap: folium.Map) -> None:
-    css = (f"<style>.leaflet-container{{background:{SEA_COLOR} !important;font-family:sans-serif}}"
-           ".leaflet-tooltip.atlas-place{font:600 12px/1.1 sans-serif;color:#222;white-space:nowrap;"
+    css = (f"<style>.leaflet-container{{background:{SEA_COLOR} !important;font-family:{MAP_FONT} !important}}"
+           f".leaflet-tooltip.atlas-place{{font:600 12px/1.1 {MAP_FONT};color:#222;white-space:nowrap;"
            "background:none;border:none;box-shadow:none;padding:0 2px;"
            "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
            ".leaflet-tooltip.atlas-place::before{display:none}"

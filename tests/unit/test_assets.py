@@ -163,7 +163,7 @@ def test_dual_map_keeps_m2_children_in_order():
     use_local_assets(dual)
     dual.get_root().render()
     kinds = [type(c).__name__ for c in dual.m2._children.values()]
-    assert kinds == ["IconImagePath", "GeoJson", "LayerControl"], kinds
+    assert kinds == ["IconImagePath", "GeoJson", "LayerControl", "ShippedFont"], kinds
 
 
 def test_relative_base_url_for_static_export(full_map):

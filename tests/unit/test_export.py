@@ -98,7 +98,7 @@ def test_pack_has_every_expected_file(pack: tuple[Path, list[str]]) -> None:
 def test_vendor_holds_only_used_packages_each_with_a_licence(pack: tuple[Path, list[str]]) -> None:
     root, files = pack
     packages = {rel.split("/")[1] for rel in files if rel.startswith("vendor/")}
-    assert packages == {"leaflet", "leaflet.sync", "leaflet.pattern", "vega", "vega-lite", "vega-embed"}
+    assert packages == {"leaflet", "leaflet.sync", "leaflet.pattern", "vega", "vega-lite", "vega-embed", "noto-sans-sc"}
     for package in packages:
         assert (root / "vendor" / package / "LICENSE").stat().st_size > 100, package
 
