@@ -13,8 +13,14 @@ run: setup
 browser:
 	@bash scripts/ensure_chromium.sh
 
-# Natural Earth source for the basemap build check (fetched from Debian's qgis-common into build/).
+# The basemap's two sources for the byte-for-byte rebuild check, fetched by name into build/:
+# Natural Earth (Debian's qgis-common) and the OpenStreetMap state borders (npm
+# @osm_borders/maritime_10m, version and sha512 pinned in scripts/inputs/basemap_units.toml).
+# npm comes from Debian's npm package when it is missing and we may install it.
 basemap-source: setup
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  echo "basemap-source: installing Debian's npm ..." && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || true
 	@$(PY) scripts/build_basemap.py --fetch-only
 
 test: setup browser basemap-source

@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Build data/geo/basemap.geojson (and scripts/inputs/countries_region.geojson) from Natural Earth.
+"""Build data/geo/basemap.geojson from Natural Earth, with OpenStreetMap state borders in the region.
 
-Source: Natural Earth 10m v4.1.0 admin-0/admin-1 (public domain) as shipped, GRASS-generalised,
-in Debian's ``qgis-common`` package: ``/usr/share/qgis/resources/data/world_map.gpkg``.
+Sources:
+  * Natural Earth 10m v4.1.0 admin-0/admin-1 (public domain) as shipped, GRASS-generalised, in
+    Debian's ``qgis-common`` package: ``/usr/share/qgis/resources/data/world_map.gpkg``: coasts,
+    provinces and their names.
+  * The state borders between China, Russia and North Korea come from OpenStreetMap
+    (© OpenStreetMap contributors, ODbL 1.0), as shipped in the npm package
+    ``@osm_borders/maritime_10m`` 1.1.0 (pinned by version and sha512 checksum, fetched with
+    ``npm pack`` into build/). Natural Earth's own line is 2-4 km west of the true border along
+    Primorye and puts the China-Russia-DPRK junction 15 km from boundary marker No. 423.
 
 The GeoPackage is looked for in this order:
   1. /usr/share/qgis/resources/data/world_map.gpkg (qgis-common installed)
@@ -11,25 +18,35 @@ The GeoPackage is looked for in this order:
      qgis-common`` is run in build/, and the file is extracted with
      ``dpkg-deb --fsys-tarfile ... | tar -x``.
 
+The border package is looked for as build/osm_borders-maritime_10m-1.1.0.tgz (its checksum is
+checked); if it is missing, ``npm pack @osm_borders/maritime_10m@1.1.0`` is run into build/.
+
 Steps: select the units listed in scripts/inputs/basemap_units.toml, clip to the regional box,
-simplify the polygon coverage topology-aware (``shapely.coverage_simplify``: shared borders stay
+re-divide the land of China, Russia and North Korea along the OpenStreetMap borders (each unit keeps
+its own land on its country's side; land that changes country joins the nearest unit of its new
+country), simplify the polygon coverage topology-aware (``shapely.coverage_simplify``: shared borders stay
 shared, no gaps or overlaps), snap to a 1e-5 degree grid (5 decimals), and write deterministic
 GeoJSON.  scripts/build_layers.py clips the range and protected-area layers to these very units
 (and to countries dissolved from them), so every park edge that follows a state border, a
 provincial line or a coast is identical to the basemap line.
 
-Usage:  python scripts/build_basemap.py [--gpkg PATH] [--deb PATH] [--out DIR] [--no-download]
+Usage:  python scripts/build_basemap.py [--gpkg PATH] [--deb PATH] [--borders TGZ] [--out DIR]
+                                       [--no-download] [--fetch-only]
 """
 from __future__ import annotations
 
 import argparse
-import os
+import base64
 import glob
+import hashlib
+import io
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 from pathlib import Path
 
@@ -43,6 +60,7 @@ GPKG_MEMBER = "usr/share/qgis/resources/data/world_map.gpkg"
 SYSTEM_GPKG = Path("/") / GPKG_MEMBER
 PRECISION = 5
 GRID = 10.0 ** -PRECISION
+OVERLAY_GRID = 1e-7  # overlay precision while re-dividing the land (the output is snapped to GRID)
 
 COUNTRY_NAMES = {
     "CHN": ("China", "cn", "Китай", "中国"),
@@ -63,6 +81,15 @@ METHOD_TEMPLATES = {
                   "упрощённый как единое покрытие (допуск %s°) и округлённый до 5 знаков после запятой."),
     "method_zh": ("Natural Earth 10m v4.1.0（公有领域）的admin-%d多边形，取自QGIS的world_map.gpkg，"
                   "裁剪到东经%s°、北纬%s°，按整体覆盖简化（容差%s度），并四舍五入到5位小数。"),
+}
+
+# Added to the method of the units whose state borders come from OpenStreetMap (no figures in it).
+BORDER_SENTENCES = {
+    "method": (" Its state borders with China, Russia and North Korea are OpenStreetMap's "
+               "(© OpenStreetMap contributors, ODbL)."),
+    "method_ru": (" Государственные границы с Китаем, Россией и КНДР взяты из OpenStreetMap "
+                  "(© участники OpenStreetMap, ODbL)."),
+    "method_zh": "其与中国、俄罗斯和朝鲜之间的国界取自OpenStreetMap（© OpenStreetMap贡献者，ODbL）。",
 }
 
 
@@ -165,13 +192,179 @@ def find_gpkg(explicit: str | None = None, deb: str | None = None, download: boo
         return None
 
 
-# --------------------------------------------------------------------------- building
+# --------------------------------------------------------------------------- the border package
 def load_config() -> dict:
     with open(INPUTS / "basemap_units.toml", "rb") as fh:
         return tomllib.load(fh)
 
 
-def build(gpkg: Path) -> list[dict]:
+def border_tarball_name(spec: dict) -> str:
+    """File name ``npm pack`` gives the package: @scope/name@v -> scope-name-v.tgz."""
+    return spec["package"].lstrip("@").replace("/", "-") + f"-{spec['version']}.tgz"
+
+
+def npm_integrity(path: Path) -> str:
+    """The package's checksum as npm writes it (``sha512-`` + base64)."""
+    digest = hashlib.sha512()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return "sha512-" + base64.b64encode(digest.digest()).decode("ascii")
+
+
+def find_borders(explicit: str | None = None, download: bool = True) -> Path | None:
+    """Return the pinned border package (a .tgz), checked against its checksum; fetch it if needed."""
+    spec = load_config()["borders"]
+    path = Path(explicit) if explicit else BUILD / border_tarball_name(spec)
+    if not path.is_file() and not explicit and download:
+        if shutil.which("npm") is None:
+            print(f"ERROR: {path.name} not found and npm is not installed (Debian: apt-get install npm).",
+                  file=sys.stderr)
+            return None
+        BUILD.mkdir(exist_ok=True)
+        wanted = f"{spec['package']}@{spec['version']}"
+        print(f"{path.name} not found; running `npm pack {wanted}` in build/ ...", file=sys.stderr)
+        r = subprocess.run(["npm", "pack", wanted, "--pack-destination", str(BUILD), "--silent"],
+                           cwd=BUILD, stdout=subprocess.DEVNULL)
+        if r.returncode != 0:
+            print(f"ERROR: `npm pack {wanted}` failed (no access to the npm registry?). Put "
+                  f"{path.name} in build/ (or pass --borders PATH) and re-run.", file=sys.stderr)
+            return None
+    if not path.is_file():
+        return None
+    got = npm_integrity(path)
+    if got != spec["integrity"]:
+        print(f"ERROR: {path} has checksum {got}, expected {spec['integrity']} "
+              f"({spec['package']} {spec['version']}); delete it and fetch it again.", file=sys.stderr)
+        return None
+    return path
+
+
+def read_borders(tgz: Path, spec: dict, clip) -> dict[str, object]:
+    """Country polygons (ISO A3 -> shapely) from the border package, clipped to ``clip``.
+
+    Made disjoint in the order of ``spec["countries"]`` (maritime polygons of neighbours may touch
+    or overlap by a hair at sea)."""
+    with tarfile.open(tgz, "r:gz") as tar:
+        member = tar.extractfile(spec["member"])
+        if member is None:
+            raise SystemExit(f"{tgz}: no file {spec['member']}")
+        fc = json.load(io.TextIOWrapper(member, encoding="utf-8"))
+    wanted = list(spec["countries"])
+    found: dict[str, object] = {}
+    for f in fc["features"]:
+        code = f["properties"].get(spec["code_property"])
+        if code not in wanted:
+            continue
+        geoms = f["geometry"]["geometries"] if f["geometry"]["type"] == "GeometryCollection" \
+            else [f["geometry"]]
+        polys = [shapely.make_valid(shapely.geometry.shape(g)) for g in geoms
+                 if g["type"] in ("Polygon", "MultiPolygon")]
+        found[code] = shapely.intersection(shapely.union_all(polys), clip, grid_size=OVERLAY_GRID)
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise SystemExit(f"{tgz}: no polygon for {missing}")
+    taken = None
+    for code in wanted:
+        if taken is not None:
+            found[code] = shapely.difference(found[code], taken, grid_size=OVERLAY_GRID)
+        taken = found[code] if taken is None else shapely.union(taken, found[code], grid_size=OVERLAY_GRID)
+    return found
+
+
+# --------------------------------------------------------------------------- re-dividing the land
+def _polygons(g):
+    parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty]
+    return shapely.multipolygons(parts) if parts else shapely.Polygon()
+
+
+def _split_by_nearest(piece, candidates: list[int], geoms: list) -> dict[int, object]:
+    """Split ``piece`` among the units ``candidates``: each part goes to the nearest unit.
+
+    Nearest = Voronoi cells of points spaced along the candidates' boundaries near the piece."""
+    if len(candidates) == 1:
+        return {candidates[0]: piece}
+    near = shapely.buffer(shapely.envelope(piece), 0.05)
+    points, owner = [], []
+    for i in candidates:
+        line = shapely.intersection(shapely.boundary(geoms[i]), near)
+        line = shapely.segmentize(line, 0.002)
+        for xy in shapely.get_coordinates(line):
+            points.append(tuple(xy))
+            owner.append(i)
+    if not points:
+        return {candidates[0]: piece}
+    unique = {}
+    for xy, i in zip(points, owner):
+        unique.setdefault(xy, i)  # a point on two units' common edge goes to the first listed
+    pts = sorted(unique)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=near,
+                                                       ordered=True))
+    by_unit: dict[int, list] = {}
+    for xy, cell in zip(pts, cells):
+        by_unit.setdefault(unique[xy], []).append(cell)
+    out = {}
+    for i, cells_i in sorted(by_unit.items()):
+        part = _polygons(shapely.intersection(piece, shapely.union_all(cells_i), grid_size=OVERLAY_GRID))
+        if not part.is_empty:
+            out[i] = part
+    return out
+
+
+def redivide_land(units: list[tuple], geoms: list, borders: dict[str, object]) -> list:
+    """Move the state borders between the ``borders`` countries onto the reference polygons.
+
+    Each admin unit of those countries keeps the part of its land that the reference puts in its own
+    country (and any part the reference leaves to none of them, e.g. beside a fourth country);
+    land that changes country is split among the units of its new country it touches, by nearness.
+    Units of other countries are unchanged; the coastline stays Natural Earth's."""
+    codes = list(borders)
+    covered = shapely.union_all(list(borders.values()), grid_size=OVERLAY_GRID)
+    mine = [k for k, (_, _, a3) in enumerate(units) if a3 in codes]
+    new = list(geoms)
+    for k in mine:
+        a3 = units[k][2]
+        keep = shapely.union(shapely.intersection(geoms[k], borders[a3], grid_size=OVERLAY_GRID),
+                             shapely.difference(geoms[k], covered, grid_size=OVERLAY_GRID),
+                             grid_size=OVERLAY_GRID)
+        new[k] = _polygons(keep)
+    land = shapely.union_all([geoms[k] for k in mine], grid_size=OVERLAY_GRID)
+    for a3 in codes:
+        own = [k for k in mine if units[k][2] == a3]
+        held = shapely.union_all([new[k] for k in own], grid_size=OVERLAY_GRID)
+        gained = _polygons(shapely.difference(shapely.intersection(land, borders[a3], grid_size=OVERLAY_GRID),
+                                              held, grid_size=OVERLAY_GRID))
+        for piece in shapely.get_parts(gained):
+            touching = [k for k in own if shapely.intersects(shapely.buffer(piece, 1e-6), new[k])]
+            if not touching:  # an island: the nearest unit
+                touching = [min(own, key=lambda k: shapely.distance(piece, new[k]))]
+            for k, part in _split_by_nearest(piece, touching, new).items():
+                new[k] = _polygons(shapely.union(new[k], part, grid_size=OVERLAY_GRID))
+    return renode_coverage(new)
+
+
+def renode_coverage(geoms: list) -> list:
+    """Rebuild polygons that tile the plane as a coverage whose shared edges match vertex for vertex.
+
+    Overlay operations cut one unit at a point of a shared edge without adding that vertex to the
+    neighbour; here every boundary is noded together, the faces are polygonised and each face goes
+    to the (first) unit containing it."""
+    lines = shapely.union_all([shapely.boundary(g) for g in geoms], grid_size=OVERLAY_GRID)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    owned: list[list] = [[] for _ in geoms]
+    tree = shapely.STRtree(geoms)
+    for face in faces:
+        inside = shapely.point_on_surface(face)
+        hits = sorted(int(k) for k in tree.query(inside, predicate="intersects"))
+        if hits:
+            owned[hits[0]].append(face)
+    return [_polygons(shapely.coverage_union_all(fs)) if fs else shapely.Polygon() for fs in owned]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build(gpkg: Path, borders_tgz: Path) -> list[dict]:
     """Return the basemap features as GeoJSON-like dicts."""
     import geopandas as gpd
 
@@ -206,6 +399,11 @@ def build(gpkg: Path) -> list[dict]:
 
     if not shapely.coverage_is_valid(geoms):
         raise SystemExit("input admin units are not a valid polygon coverage")
+    geoms = [shapely.set_precision(g, OVERLAY_GRID) for g in geoms]
+    reference = read_borders(borders_tgz, cfg["borders"], clip)
+    geoms = redivide_land(units, geoms, reference)
+    if not shapely.coverage_is_valid(geoms, gap_width=0.0):
+        raise SystemExit("admin units re-divided along the reference borders are not a valid coverage")
     simp = shapely.coverage_simplify(geoms, tol, simplify_boundary=True)
     snapped = shapely.set_precision(simp, GRID)
     # drop slivers / tiny islands created by snapping (under 0.5 km^2 at this latitude)
@@ -236,6 +434,10 @@ def build(gpkg: Path) -> list[dict]:
                                 tolerance.replace(".", ",") if key == "method_ru" else tolerance)
                for key, template in METHOD_TEMPLATES.items()},
         }
+        if a3 in cfg["borders"]["countries"]:
+            props["source_ids"] = ["naturalearth", "osm_borders"]
+            for key, sentence in BORDER_SENTENCES.items():
+                props[key] += sentence
         features.append({"properties": props, "geometry": geometry_to_json(g)})
     features.sort(key=lambda f: f["properties"]["id"])
 
@@ -246,23 +448,30 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gpkg", help="path to world_map.gpkg (skip the search)")
     ap.add_argument("--deb", help="path to a qgis-common_*.deb to extract from")
+    ap.add_argument("--borders", help="path to the pinned border package .tgz (skip the search)")
     ap.add_argument("--out", default=str(REPO / "data" / "geo"), help="output directory")
-    ap.add_argument("--no-download", action="store_true", help="never run apt-get download")
+    ap.add_argument("--no-download", action="store_true",
+                    help="never run apt-get download or npm pack")
     ap.add_argument("--fetch-only", action="store_true",
-                    help="only find or fetch world_map.gpkg into build/ (for the reproducibility test); "
-                         "failure is an error only when CI=true")
+                    help="only find or fetch the two sources into build/ (for the reproducibility "
+                         "test); failure is an error only when CI=true")
     args = ap.parse_args(argv)
 
     gpkg = find_gpkg(args.gpkg, args.deb, download=not args.no_download)
+    borders = find_borders(args.borders, download=not args.no_download)
+    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     if gpkg is None or not Path(gpkg).is_file():
         print("ERROR: could not find or obtain world_map.gpkg (Natural Earth via qgis-common).",
               file=sys.stderr)
-        in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
         return 2 if (in_ci or not args.fetch_only) else 0
-    print(f"using {gpkg}", file=sys.stderr)
+    if borders is None:
+        print("ERROR: could not find or obtain the border package (OpenStreetMap via npm).",
+              file=sys.stderr)
+        return 2 if (in_ci or not args.fetch_only) else 0
+    print(f"using {gpkg} and {borders}", file=sys.stderr)
     if args.fetch_only:
         return 0
-    features = build(Path(gpkg))
+    features = build(Path(gpkg), borders)
     out = Path(args.out)
     text = dumps_feature_collection(features, name="basemap")
     write_text(out / "basemap.geojson", text)

@@ -49,6 +49,7 @@ class LayerSpec:
     context_feature: str | None = None
     default_on: bool = True
     feature_styles: dict[str, LayerStyle] = field(default_factory=dict)
+    attribution: str = ""  # plain text credit shown in the map's attribution line (escaped when drawn)
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.id
@@ -96,5 +97,6 @@ def load_catalog(data_dir: Path) -> tuple[list[LayerSpec], list[Problem]]:
             context_feature=entry.get("context_feature"),
             default_on=bool(entry.get("default_on", True)),
             feature_styles={k: LayerStyle.from_dict(v) for k, v in (entry.get("feature_styles") or {}).items()},
+            attribution=str(entry.get("attribution") or ""),
         ))
     return specs, problems

@@ -243,11 +243,13 @@ def _style(spec_style: LayerStyle, overrides: dict[str, LayerStyle] | None = Non
 
 def _geojson(data: dict[str, Any], name: str, style: LayerStyle, pane: str | None,
              overrides: dict[str, LayerStyle] | None = None, interactive: bool = True,
-             highlight: bool = True) -> folium.GeoJson:
+             highlight: bool = True, attribution: str = "") -> folium.GeoJson:
     with_popup = interactive and all("_popup" in f["properties"] for f in data["features"])
     kwargs: dict[str, Any] = {}
     if pane:
         kwargs["pane"] = pane
+    if attribution:  # Leaflet shows a layer's attribution as HTML: escape the catalog's plain text
+        kwargs["attribution"] = escape(attribution)
     layer = BoundedGeoJson(
         data, name=name, style_function=_style(style, overrides),
         highlight_function=(lambda f: {"weight": style.weight + 2, "fillOpacity": min(1.0, style.fill_opacity + 0.15)})
@@ -283,7 +285,8 @@ def _basemap(fmap: folium.Map, atlas: Atlas, opts: MapOptions) -> None:
     for layer in atlas.layers_with_role("basemap"):
         data = layer_collection(layer, None, opts.lang, False, False, opts.collections)
         group = folium.FeatureGroup(name=layer.spec.title_in(opts.lang), control=False)
-        _geojson(data, layer.spec.id, layer.spec.style, "basemap", interactive=False).add_to(group)
+        _geojson(data, layer.spec.id, layer.spec.style, "basemap", interactive=False,
+                 attribution=layer.spec.attribution).add_to(group)
         group.add_to(fmap)
 
 

@@ -71,13 +71,13 @@ def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
 def test_explore_data_table_is_a_real_table_with_readable_numbers() -> None:
     at = run_app(lang="ru")
     era, figures = shown_panel(html_blocks(at, "atlas-figures")[0])
-    assert era == "range_present" and "11\u202f077 км²" in figures and "km²" not in figures  # the page's unit, in Russian
+    assert era == "range_present" and "10\u202f995 км²" in figures and "km²" not in figures  # the page's unit, in Russian
     table = at.table[0].value  # st.table: an HTML <table>, not a canvas grid
     assert len(table) == len(ERAS) and table.index[0] == "ок. 1900 г."  # eras label the rows
     drawn = table.iloc[:, 1]  # "Drawn area (km²)", written like the rest of the page (ru: narrow no-break space)
-    assert drawn.iloc[0] == "369\u202f373" and drawn.iloc[2] == "68\u202f137"
+    assert drawn.iloc[0] == "369\u202f373" and drawn.iloc[2] == "69\u202f880"
     assert table.iloc[1, 2] == ""  # no published figure for the 1950s: an empty cell, not "nan"
-    assert table.iloc[2, 3] == "18,4"
+    assert table.iloc[2, 3] == "18,9"
 
 
 def test_layer_choice_changes_the_map() -> None:

@@ -244,3 +244,9 @@ def test_only_the_era_is_in_leaflets_default_pane(atlas: Atlas) -> None:
     point_layers = compact.count("newL.CircleMarker(latlng,opts)")
     assert point_layers == 2  # place labels and records
     assert compact.count("layer.options.pane='points';") == point_layers
+
+
+def test_basemap_credits_openstreetmap_for_the_borders(explore_html: str) -> None:
+    """The state borders come from OpenStreetMap (ODbL): the map's attribution line must say so."""
+    assert '"attribution": "Natural Earth; borders CN/RU/KP \\u00a9 OpenStreetMap contributors (ODbL)"' \
+        in explore_html
