@@ -6,7 +6,8 @@ import pandas as pd
 
 from dashboard.core.figures import NumberedEvent
 from dashboard.core.fonts import font_stack
-from dashboard.core.i18n import localized, t
+from dashboard.core.i18n import date_text, localized, t
+from dashboard.core.latest import cubs_count
 from dashboard.core.tables import split_ids
 
 REGION_COLORS = {"russia": "#0072B2", "china": "#009E73", "global": "#D55E00"}
@@ -20,6 +21,9 @@ def population_frame(population: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame = population.copy()
     frame["year"] = (frame["period_start"].astype(float) + frame["period_end"].astype(float)) / 2
     frame["period"] = [f"{a}" if a == b else f"{a}–{b}" for a, b in zip(frame["period_start"], frame["period_end"])]
+    if "season_basis" in frame:  # only the announcement is known: the chart places it there, but no season is claimed
+        unknown = frame["season_basis"] == "announcement_year"
+        frame.loc[unknown, "period"] = t("chart.season_not_stated", lang)
     only_floor = frame["point"].isna() & frame["low"].notna() & frame["high"].isna()
     only_ceiling = frame["point"].isna() & frame["low"].isna() & frame["high"].notna()
     frame["value"] = frame["point"].where(frame["point"].notna(),
@@ -33,6 +37,10 @@ def population_frame(population: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame["unit_label"] = [t(f"unit.{u}", lang) for u in frame["unit"]]
     frame["confidence_label"] = [t(f"confidence.{c}", lang) for c in frame["confidence"]]
     frame["sources"] = [", ".join(split_ids(s)) for s in frame["source_ids"]]
+    announced = frame["announced"] if "announced" in frame else pd.Series([None] * len(frame), index=frame.index)
+    frame["announced_text"] = [date_text(a, lang) if isinstance(a, str) and a else "" for a in announced]
+    rows = frame.to_dict("records")
+    frame["cubs_text"] = [cubs_count(row, lang) for row in rows]
     frame["range_text"] = [
         "" if pd.isna(lo) and pd.isna(hi) else f"{'' if pd.isna(lo) else int(lo)}–{'' if pd.isna(hi) else int(hi)}"
         for lo, hi in zip(frame["low"], frame["high"])]
@@ -45,8 +53,9 @@ def population_frame(population: pd.DataFrame, lang: str) -> pd.DataFrame:
 def population_table(population: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The estimates as a readable table (the chart's data, for screen readers and everyone)."""
     frame = population_frame(population, lang) if len(population) else population
-    columns = {"chart.period": "period", "chart.region": "region_label", "chart.scope": "scope", "chart.low": "low",
-               "chart.estimate": "point", "chart.high": "high", "chart.unit": "unit_label",
+    columns = {"chart.period": "period", "chart.announced": "announced_text", "chart.region": "region_label",
+               "chart.scope": "scope", "chart.low": "low", "chart.estimate": "point", "chart.high": "high",
+               "chart.unit": "unit_label", "chart.cubs": "cubs_text",
                "chart.method": "method_label", "chart.sources": "sources", "chart.confidence": "confidence",
                "chart.note": "note"}
     return pd.DataFrame({t(key, lang): frame.get(field, []) for key, field in columns.items()})
@@ -55,12 +64,14 @@ def population_table(population: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _tooltip(lang: str) -> list[alt.Tooltip]:
     return [
         alt.Tooltip("period:N", title=t("chart.period", lang)),
+        alt.Tooltip("announced_text:N", title=t("chart.announced", lang)),
         alt.Tooltip("region_label:N", title=t("chart.region", lang)),
         alt.Tooltip("scope:N", title=t("chart.scope", lang)),
         alt.Tooltip("value:Q", title=t("chart.estimate", lang), format=",.0f"),
         alt.Tooltip("value_kind:N", title=""),
         alt.Tooltip("range_text:N", title=t("chart.range", lang)),
         alt.Tooltip("unit_label:N", title=t("chart.unit", lang)),
+        alt.Tooltip("cubs_text:N", title=t("chart.cubs", lang)),
         alt.Tooltip("method_label:N", title=t("chart.method", lang)),
         alt.Tooltip("sources:N", title=t("chart.sources", lang)),
         alt.Tooltip("confidence_label:N", title=t("chart.confidence", lang)),
@@ -128,6 +139,8 @@ def population_timeline(population: pd.DataFrame, events: pd.DataFrame, lang: st
                         text_scale: float = 1.0) -> alt.LayerChart:
     """Estimates over time: marks for published points, bars for low–high, numbered rules for key events
     (their titles are listed beside the chart: ``event_key``). ``text_scale``: see ``LARGE_TEXT``."""
+    if "repeat_of" in population:  # a figure repeated by another source is one estimate: plot it once
+        population = population[population["repeat_of"].isna()]
     data = population_frame(population, lang)
     regions = [r for r in REGION_COLORS if r in set(data["region"])]
     color = alt.Color("region_label:N", title=t("chart.region", lang),

@@ -119,3 +119,42 @@ class Message:
         if isinstance(value, int) and not isinstance(value, bool):
             return escape(number(value, lang))
         return escape(str(value))
+
+
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+    "ru": ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
+           "ноябрь", "декабрь"),
+}
+MONTHS_RU_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+                      "октября", "ноября", "декабря")
+
+
+def date_text(iso: str, lang: str) -> str:
+    """A partial ISO date as the language writes it: "2024-04-05" -> "5 April 2024", "5 апреля 2024 года",
+    "2024年4月5日"; "2024-04" -> "April 2024"; "2024" -> "2024". Anything else is returned unchanged."""
+    parts = str(iso).split("-")
+    if not (1 <= len(parts) <= 3 and all(part.isdigit() for part in parts)):
+        return str(iso)
+    year = parts[0]
+    month = int(parts[1]) if len(parts) > 1 else None
+    day = int(parts[2]) if len(parts) > 2 else None
+    if month is not None and not 1 <= month <= 12:
+        return str(iso)
+    if lang == "zh":
+        return f"{year}年" + (f"{month}月" if month else "") + (f"{day}日" if day else "")
+    if lang == "ru":
+        if month is None:
+            return f"{year} год"
+        if day is None:
+            return f"{MONTHS['ru'][month - 1]} {year} года"
+        return f"{day} {MONTHS_RU_GENITIVE[month - 1]} {year} года"
+    if month is None:
+        return year
+    return f"{MONTHS['en'][month - 1]} {year}" if day is None else f"{day} {MONTHS['en'][month - 1]} {year}"
+
+
+def sentence_gap(lang: str) -> str:
+    """What goes between two sentences: a space, except in Chinese, which writes none."""
+    return "" if lang == "zh" else " "

@@ -11,6 +11,7 @@ import pandas as pd
 from dashboard.core.catalog import LayerSpec, load_catalog
 from dashboard.core.crs import DISPLAY_CRS
 from dashboard.core.paths import data_dir as default_data_dir
+from dashboard.core.release import Release, load_release
 from dashboard.core.tables import CITING_TABLES, SCHEMAS, load_table, unknown_source_problems
 from dashboard.core.validation import Problem, parse_json, validate_feature_collection
 
@@ -39,6 +40,7 @@ class Atlas:
     layers: dict[str, Layer] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    release: Release | None = None  # data/release.json: the data version and "data as of" date
 
     def layers_with_role(self, role: str) -> list[Layer]:
         return [layer for layer in self.layers.values() if layer.spec.role == role]
@@ -96,6 +98,8 @@ def load_atlas(root: Path | None = None) -> Atlas:
     """Load the catalog, every table and every layer under ``root`` (default: the data folder)."""
     root = root or default_data_dir()
     atlas = Atlas()
+    atlas.release, problems = load_release(root)
+    atlas.problems += problems
     sources, problems = load_table("sources", root / "tables")
     atlas.problems += problems
     known_sources = set(sources["id"]) if sources is not None else None

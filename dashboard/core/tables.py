@@ -11,12 +11,19 @@ from dashboard.core.validation import CONFIDENCE_LEVELS, ISO_PARTIAL_DATE, TRANS
 
 SOURCE_KINDS = ("journal", "report", "book", "government", "news", "web", "encyclopedia", "dataset", "ngo")
 REGIONS = ("russia", "china", "global")
-UNITS = ("adults", "adults_and_cubs", "all")
+# What a figure counts, as its source states it: adults only (cubs, if reported, go in cubs_low/cubs_high),
+# adults and cubs together, every individual, or "leopards" without saying whether cubs are included.
+UNITS = ("adults", "adults_and_cubs", "all", "not_stated")
+# How the period_start..period_end of a population row is known: the source names the season counted ("stated"),
+# we infer it and say how in the note ("inferred"), or only the year it was made public is known
+# ("announcement_year": then the period is that year).
+SEASON_BASES = ("stated", "inferred", "announcement_year")
 METHODS = ("snow-track", "camera-trap", "genetic", "expert", "compilation", "sign-survey")
 PRECISIONS = ("day", "month", "year")
 COUNTRIES = ("russia", "china", "korea", "international")
 EVENT_KINDS = ("protected_area", "census", "policy", "infrastructure", "science", "threat", "record")
-VERDICTS = ("fact", "roughly_right", "myth", "outdated", "misleading", "unsourced", "unverified")
+# The verdict on a checked claim (the quiz scores answers against it: dashboard/core/quiz.py).
+VERDICTS = ("fact", "partly_true", "misleading", "outdated", "myth", "no_source")
 PLACE_KINDS = ("city", "town", "village", "river", "mountain", "lake", "bay", "peninsula", "reserve", "border")
 
 _ID = pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), unique=True)
@@ -42,6 +49,37 @@ def _has_a_figure(df: pd.DataFrame) -> pd.Series:
     return df[["low", "point", "high"]].notna().any(axis=1)
 
 
+def _year(value: object) -> float:
+    return float(str(value)[:4]) if isinstance(value, str) and value else float("nan")
+
+
+def _announced_not_before_season(df: pd.DataFrame) -> pd.Series:
+    announced = df["announced"].map(_year)
+    return announced.isna() | (announced >= df["period_start"].astype(float))
+
+
+def _announcement_year_is_the_period(df: pd.DataFrame) -> pd.Series:
+    """A row known only by its announcement year is plotted at that year, and must say the year."""
+    announced = df["announced"].map(_year)
+    only_announced = df["season_basis"] == "announcement_year"
+    same = (announced == df["period_start"].astype(float)) & (announced == df["period_end"].astype(float))
+    return ~only_announced | same
+
+
+def _inferred_season_is_explained(df: pd.DataFrame) -> pd.Series:
+    return (df["season_basis"] != "inferred") | df["note"].fillna("").str.strip().ne("")
+
+
+def _cubs_only_beside_adults(df: pd.DataFrame) -> pd.Series:
+    """Cubs counted apart only make sense when the figure itself leaves them out (or does not say)."""
+    has_cubs = df[["cubs_low", "cubs_high"]].notna().any(axis=1)
+    return ~has_cubs | df["unit"].isin(["adults", "not_stated"])
+
+
+def _cubs_low_le_high(df: pd.DataFrame) -> pd.Series:
+    return df["cubs_low"].isna() | df["cubs_high"].isna() | (df["cubs_low"] <= df["cubs_high"])
+
+
 _COUNT_CHECKS = [
     pa.Check(_low_le_point_le_high, name="low ≤ point ≤ high"),
     pa.Check(_has_a_figure, name="at least one of low, point, high"),
@@ -55,17 +93,34 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "year": pa.Column("Int64", pa.Check.in_range(1800, 2030), nullable=True, coerce=True),
         "confidence": _CONFIDENCE, "note": _OPTIONAL_TEXT,
     }, strict=False),
+    # One row per published estimate. period_start..period_end is the season the figure measures;
+    # ``announced`` the date it was first made public (they differ: the 2023 season was announced in April 2024).
+    # source_family names who produced the figure; a figure repeated by others is one row (repeats go in the note),
+    # or, if it must be listed twice, the second row names the first in repeat_of and is not plotted.
     "population": pa.DataFrameSchema({
         "id": _ID,
+        "region": pa.Column(str, pa.Check.isin(REGIONS)),
         "period_start": pa.Column("Int64", pa.Check.in_range(1900, 2030), coerce=True),
         "period_end": pa.Column("Int64", pa.Check.in_range(1900, 2030), coerce=True),
-        "region": pa.Column(str, pa.Check.isin(REGIONS)), "scope": _OPTIONAL_TEXT,
+        "season_basis": pa.Column(str, pa.Check.isin(SEASON_BASES)),
+        "announced": pa.Column(str, pa.Check(lambda s: s.str.match(ISO_PARTIAL_DATE.pattern),
+                                             name="date like 2012-04-05, 2001-12 or 2005"), nullable=True),
+        "scope": _OPTIONAL_TEXT,
         "low": _COUNT, "high": _COUNT, "point": _COUNT,
-        "unit": pa.Column(str, pa.Check.isin(UNITS)), "method": pa.Column(str, pa.Check.isin(METHODS)),
+        "unit": pa.Column(str, pa.Check.isin(UNITS)),
+        "cubs_low": _COUNT, "cubs_high": _COUNT,
+        "method": pa.Column(str, pa.Check.isin(METHODS)),
+        "source_family": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
+        "repeat_of": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), nullable=True, required=False),
         "source_ids": _SOURCE_IDS, "confidence": _CONFIDENCE, "note": _OPTIONAL_TEXT,
         **{f"{field}_{lang}": _TRANSLATION for field in ("scope", "note") for lang in TRANSLATION_LANGUAGES},
     }, checks=_COUNT_CHECKS + [
         pa.Check(lambda df: df["period_start"] <= df["period_end"], name="period_start ≤ period_end"),
+        pa.Check(_announced_not_before_season, name="announced not before the season starts"),
+        pa.Check(_announcement_year_is_the_period, name="announcement_year: period is the announced year"),
+        pa.Check(_inferred_season_is_explained, name="inferred season explained in the note"),
+        pa.Check(_cubs_only_beside_adults, name="cubs apart only beside adults or an unstated unit"),
+        pa.Check(_cubs_low_le_high, name="cubs_low ≤ cubs_high"),
     ], strict=False),
     "events": pa.DataFrameSchema({
         "id": _ID, "date": _DATE, "date_precision": pa.Column(str, pa.Check.isin(PRECISIONS)),
@@ -73,8 +128,12 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "kind": pa.Column(str, pa.Check.isin(EVENT_KINDS)), "chart": pa.Column(bool, coerce=True),
         "source_ids": _SOURCE_IDS, "confidence": _CONFIDENCE,
     }, strict=False),
+    # A checked claim. seed_ids: the claim ids (seed_claims.csv) of the popular articles it answers;
+    # quiz: whether the classroom quiz asks it.
     "myths": pa.DataFrameSchema({
-        "id": _ID, "claim": _TEXT, "is_fact": pa.Column(bool, coerce=True),
+        "id": _ID, "claim": _TEXT,
+        "seed_ids": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+(;[a-z0-9_]+)*$"), nullable=True),
+        "quiz": pa.Column(bool, coerce=True),
         "verdict": pa.Column(str, pa.Check.isin(VERDICTS)), "correction": _TEXT, "source_ids": _SOURCE_IDS,
         **{f"{field}_{lang}": _TRANSLATION for field in ("claim", "correction") for lang in TRANSLATION_LANGUAGES},
     }, strict=False),
@@ -109,6 +168,11 @@ ROW_CHECK_FIELDS = {
     "low ≤ point ≤ high": ("low", "point", "high"),
     "at least one of low, point, high": ("low", "point", "high"),
     "period_start ≤ period_end": ("period_start", "period_end"),
+    "announced not before the season starts": ("announced", "period_start"),
+    "announcement_year: period is the announced year": ("season_basis", "announced", "period_start", "period_end"),
+    "inferred season explained in the note": ("season_basis", "note"),
+    "cubs apart only beside adults or an unstated unit": ("unit", "cubs_low", "cubs_high"),
+    "cubs_low ≤ cubs_high": ("cubs_low", "cubs_high"),
 }
 
 

@@ -161,8 +161,12 @@ def finish_page(page: str, eras: Sequence[str] = ()) -> None:
     """End every page the same way: the share link (in a version per era of ``eras``), the ready marker."""
     from dashboard.ui import state
 
+    from dashboard import cache
+    from dashboard.core.release import release_line
+
     lang = state.lang()
     share_link(page, eras)
+    st.caption(md(release_line(cache.atlas().release, lang)))  # the data version a citation names
     if state.presenter():
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
                   on_click=lambda: st.session_state.update({state.PRESENTER: False}))

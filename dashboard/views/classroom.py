@@ -1,11 +1,13 @@
 """Classroom: a guided story from c. 1900 to today, and a myth-or-fact quiz."""
 from __future__ import annotations
 
+import json
 import random
 
 import streamlit as st
 
 from dashboard import cache
+from dashboard.core import quiz
 from dashboard.core.i18n import localized, t
 from dashboard.core.tables import split_ids
 from dashboard.ui import common, era_sync, fast_map, state
@@ -14,6 +16,27 @@ from dashboard.ui.details import citations_markdown
 QUIZ_ORDER = "quiz_order"
 STORY_MAP_BOX = "story_map_box"
 QUIZ_ANSWERS = "quiz_answers"
+QUIZ_JUST_ANSWERED = "quiz_just_answered"
+QUIZ_RESULT = "quiz_result_"
+
+
+def focus_on(key: str) -> None:
+    """Move keyboard focus to the container with ``key`` (the answer's result), not back to the page's top.
+
+    The answer buttons disappear when the result replaces them, so the browser would drop focus to <body>.
+    """
+    selector = json.dumps(f".st-key-{key}")
+    st.html(f"""<script>
+    (function () {{
+      var tries = 0;
+      (function move() {{
+        var box = window.parent.document.querySelector({selector}) || document.querySelector({selector});
+        if (box) {{ box.setAttribute("tabindex", "-1"); box.focus({{preventScroll: false}}); return; }}
+        if (++tries < 20) {{ setTimeout(move, 50); }}
+      }})();
+    }})();
+    </script>""", unsafe_allow_javascript=True)
+
 
 atlas = cache.atlas()
 lang = state.lang()
@@ -75,6 +98,8 @@ with story_tab:
 
 with quiz_tab:
     myths = atlas.table("myths")
+    if "quiz" in myths:
+        myths = myths[myths["quiz"].astype(bool)]
     if myths.empty:
         st.warning(t("classroom.no_quiz", lang))
     else:
@@ -82,38 +107,45 @@ with quiz_tab:
         if sorted(st.session_state.get(QUIZ_ORDER, [])) != sorted(ids):
             st.session_state[QUIZ_ORDER] = random.sample(ids, len(ids))
             st.session_state[QUIZ_ANSWERS] = {}
-        answers: dict[str, bool] = st.session_state.setdefault(QUIZ_ANSWERS, {})
+        answers: dict[str, str] = st.session_state.setdefault(QUIZ_ANSWERS, {})
         by_id = myths.set_index("id")
-        correct = sum(1 for myth_id, answer in answers.items() if myth_id in by_id.index
-                      and bool(by_id.loc[myth_id, "is_fact"]) == answer)
+        verdicts = {myth_id: str(verdict) for myth_id, verdict in by_id["verdict"].items()}
         top = st.columns([0.7, 0.3], vertical_alignment="center")
-        top[0].metric(t("quiz.score", lang), f"{correct} / {len(answers)}",
+        top[0].metric(t("quiz.score", lang), f"{quiz.points_text(quiz.total(verdicts, answers))} / {len(answers)}",
                       help=t("quiz.score_help", lang, total=len(ids)))
 
         def reset_quiz() -> None:
             st.session_state[QUIZ_ORDER] = random.sample(ids, len(ids))
             st.session_state[QUIZ_ANSWERS] = {}
+            st.session_state.pop(QUIZ_JUST_ANSWERED, None)
 
         top[1].button(t("quiz.reset", lang), icon=":material/restart_alt:", on_click=reset_quiz, key="quiz_reset")
+        st.markdown(t("quiz.intro", lang))
 
-        def answer(myth_id: str, is_fact: bool) -> None:
-            st.session_state[QUIZ_ANSWERS][myth_id] = is_fact
+        def answer(myth_id: str, choice: str) -> None:
+            st.session_state[QUIZ_ANSWERS][myth_id] = choice
+            st.session_state[QUIZ_JUST_ANSWERED] = myth_id
 
+        just_answered = st.session_state.pop(QUIZ_JUST_ANSWERED, None)
         for number, myth_id in enumerate(st.session_state[QUIZ_ORDER], start=1):
             row = by_id.loc[myth_id]
             with st.container(border=True):
                 st.markdown(f"**{number}.** “{common.md(localized(row, 'claim', lang))}”")
-                if myth_id in answers:
-                    right = bool(row["is_fact"]) == answers[myth_id]
-                    (st.success if right else st.warning)(
-                        t("quiz.right" if right else "quiz.wrong", lang, verdict=t(f"verdict.{row['verdict']}", lang)))
-                    st.markdown(common.md(localized(row, "correction", lang)))
-                    st.markdown(citations_markdown(split_ids(row["source_ids"]), atlas.table("sources"), lang),
-                                unsafe_allow_html=True)
+                if myth_id in answers and answers[myth_id] in quiz.ANSWERS:
+                    result = quiz.score(row["verdict"], answers[myth_id])
+                    verdict = t(f"verdict.{row['verdict']}", lang)
+                    given, best = (t(f"quiz.answer.{a}", lang) for a in (answers[myth_id], result.right_answer))
+                    with st.container(key=f"{QUIZ_RESULT}{myth_id}"):  # focus lands here after answering
+                        feedback = {"right": st.success, "half": st.info, "wrong": st.warning}[result.outcome]
+                        feedback(t(f"quiz.{result.outcome}", lang, verdict=verdict, answer=given, best=best))
+                        st.markdown(common.md(localized(row, "correction", lang)))
+                        st.markdown(citations_markdown(split_ids(row["source_ids"]), atlas.table("sources"), lang),
+                                    unsafe_allow_html=True)
+                    if myth_id == just_answered:
+                        focus_on(f"{QUIZ_RESULT}{myth_id}")
                 else:
-                    buttons = st.columns(2)
-                    buttons[0].button(t("quiz.myth", lang), key=f"quiz_{myth_id}_myth", on_click=answer,
-                                      args=(myth_id, False), width="stretch")
-                    buttons[1].button(t("quiz.fact", lang), key=f"quiz_{myth_id}_fact", on_click=answer,
-                                      args=(myth_id, True), width="stretch")
+                    buttons = st.columns(len(quiz.ANSWERS))
+                    for column, choice in zip(buttons, quiz.ANSWERS):
+                        column.button(t(f"quiz.answer.{choice}", lang), key=f"quiz_{myth_id}_{choice}",
+                                      on_click=answer, args=(myth_id, choice), width="stretch")
 common.finish_page("classroom")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cache
-from dashboard.core.i18n import number, t
+from dashboard.core.i18n import sentence_gap, t
+from dashboard.core.latest import latest_paragraph
+from dashboard.core.release import release_line
 from dashboard.core.tables import UNITS
 from dashboard.ui import common, state
 
@@ -44,22 +46,15 @@ def show_population() -> None:
                            width="stretch")
         common.event_key(lang)
 
-    latest = {}
-    for region in ("russia", "china", "global"):
-        rows = population[(population["region"] == region) & population["point"].notna()]
-        if len(rows):
-            last = rows.sort_values(["period_end", "period_start"]).iloc[-1]
-            unit = t("unit." + str(last["unit"]), lang)
-            confidence = t("confidence." + str(last["confidence"]), lang)
-            latest[region] = (int(last["period_end"]), number(last["point"], lang), f"{unit}; {confidence}")
-    parts = [t("population.latest_part", lang, region=t(f"region.{r}", lang), year=y, value=v, unit=u)
-             for r, (y, v, u) in latest.items()]
-    sentence = t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),
-                 last=int(population["period_end"].max())) + " " + "; ".join(parts) + "."
+    data_year = atlas.release.data_as_of.year if atlas.release else None
+    sentence = (t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),
+                  last=int(population["period_end"].max())) + sentence_gap(lang)
+                + latest_paragraph(population, lang, data_year))
     common.summary_and_table(sentence, cache.population_table(chosen_units, chosen_regions, lang), lang)
     st.download_button(t("population.download", lang), data=lambda: population.to_csv(index=False).encode("utf-8"),
                        file_name="population.csv", mime="text/csv", icon=":material/download:")
     st.caption(t("population.method_note", lang))
+    st.caption(common.md(release_line(atlas.release, lang)))
 
 
 if population.empty:

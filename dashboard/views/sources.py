@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.core.i18n import localized, t
 from dashboard.core.paths import data_dir
+from dashboard.core.release import release_line
 from dashboard.core.tables import split_ids
 from dashboard.core.validation import CONFIDENCE_LEVELS
 from dashboard.ui import common, state
@@ -73,4 +74,5 @@ common.offline_pack_button(lang, key="pack_sources")
 
 st.subheader(t("sources.licences", lang), anchor=False)
 st.markdown(t("sources.licences_text", lang))
+st.markdown(common.md(release_line(atlas.release, lang)))
 common.finish_page("sources")

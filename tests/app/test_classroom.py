@@ -7,6 +7,7 @@ from app_helpers import era_sync_data, map_args, no_exceptions, run_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboard.core import quiz
 from dashboard.core.i18n import t
 from dashboard.core.paths import REPO_ROOT
 from dashboard.core.query import ALLOWED
@@ -74,11 +75,11 @@ def test_quiz_scores_and_resets() -> None:
     at = at.button(key=f"quiz_{second}_myth").click().run()
     no_exceptions(at)
     answers = at.session_state["quiz_answers"]
-    assert answers == {first: True, second: False}
+    assert answers == {first: "fact", second: "myth"}
     score = next(m for m in at.metric if m.label == t("quiz.score", "en"))
     assert score.value.endswith("/ 2")
-    # verdict feedback shown for each answered question
-    assert len(at.success) + len(at.warning) == 2
+    # verdict feedback shown for each answered question: right, half right or wrong
+    assert len(at.success) + len(at.info) + len(at.warning) == 2
     at.run()  # answers survive a rerun
     assert at.session_state["quiz_answers"] == answers
     at = at.button(key="quiz_reset").click().run()
@@ -86,27 +87,52 @@ def test_quiz_scores_and_resets() -> None:
     assert sorted(at.session_state["quiz_order"]) == sorted(order)
 
 
-def test_quiz_answer_key_matches_the_data() -> None:
+def _myths():
     import pandas as pd
 
-    myths = pd.read_csv(REPO_ROOT / "data" / "tables" / "myths.csv").set_index("id")
+    return pd.read_csv(REPO_ROOT / "data" / "tables" / "myths.csv").set_index("id")
+
+
+def test_quiz_asks_only_the_quiz_claims_and_offers_every_answer() -> None:
+    myths = _myths()
     at = run_app(page="classroom")
-    myth_id = next(i for i in at.session_state["quiz_order"] if not myths.loc[i, "is_fact"])
+    assert sorted(at.session_state["quiz_order"]) == sorted(myths.index[myths["quiz"]])
+    myth_id = at.session_state["quiz_order"][0]
+    for choice in quiz.ANSWERS:
+        assert at.button(key=f"quiz_{myth_id}_{choice}").label == t(f"quiz.answer.{choice}", "en")
+
+
+def test_quiz_answer_key_matches_the_data() -> None:
+    myths = _myths()
+    at = run_app(page="classroom")
+    myth_id = next(i for i in at.session_state["quiz_order"] if myths.loc[i, "verdict"] == "myth")
     at = at.button(key=f"quiz_{myth_id}_myth").click().run()
     score = next(m for m in at.metric if m.label == t("quiz.score", "en"))
     assert score.value == "1 / 1"
 
 
-def test_russian_quiz_shows_the_russian_claims_and_corrections() -> None:
-    import pandas as pd
+def test_fact_for_a_misleading_claim_is_half_right_and_says_why() -> None:
+    myths = _myths()
+    at = run_app(page="classroom")
+    myth_id = next(i for i in at.session_state["quiz_order"] if myths.loc[i, "verdict"] == "misleading")
+    at = at.button(key=f"quiz_{myth_id}_fact").click().run()
+    no_exceptions(at)
+    score = next(m for m in at.metric if m.label == t("quiz.score", "en"))
+    assert score.value == "½ / 1"
+    assert len(at.info) == 1 and t("verdict.misleading", "en") in at.info[0].value
+    text = " ".join(m.value for m in at.markdown)
+    from dashboard.ui.common import md
+    assert md(myths.loc[myth_id, "correction"]) in text
 
+
+def test_russian_quiz_shows_the_russian_claims_and_corrections() -> None:
     from dashboard.ui.common import md
 
-    myths = pd.read_csv(REPO_ROOT / "data" / "tables" / "myths.csv").set_index("id")
+    myths = _myths()
     at = run_app(page="classroom", lang="ru")
     no_exceptions(at)
     text = " ".join(m.value for m in at.markdown)
-    for myth_id, row in myths.iterrows():
+    for myth_id, row in myths[myths["quiz"]].iterrows():
         assert md(row["claim_ru"]) in text, myth_id
         assert md(row["claim"]) not in text, myth_id
     myth_id = at.session_state["quiz_order"][0]

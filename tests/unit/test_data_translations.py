@@ -87,6 +87,15 @@ def texts() -> list:
             for field in POPULATION_FIELDS:
                 if row[field].strip():
                     cases.append(pytest.param(row, field, id=f"{row['id']}.{field}"))
+    with open(DATA / "tables" / "events.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row.get("title_ru") or row.get("title_zh"):
+                cases.append(pytest.param(row, "title", id=f"{row['id']}.title"))
+    locales = {lang: json.loads((REPO_ROOT / "dashboard" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+               for lang in ("en", *LANGS)}
+    for key in sorted(k for k in locales["en"] if k.startswith("story.")):
+        record = {"text": locales["en"][key], **{f"text_{lang}": locales[lang].get(key) for lang in LANGS}}
+        cases.append(pytest.param(record, "text", id=key))
     catalog = json.loads((DATA / "catalog.json").read_text(encoding="utf-8"))
     for layer in catalog["layers"]:
         collection = json.loads((DATA / layer["file"]).read_text(encoding="utf-8"))
@@ -101,11 +110,18 @@ def texts() -> list:
 CASES = texts()
 
 
+def _rows(name: str) -> list[dict]:
+    with open(DATA / "tables" / f"{name}.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def test_the_texts_are_found() -> None:
     ids = {case.id for case in CASES}
-    assert len([i for i in ids if i.startswith("myth_")]) == 2 * 17
-    assert len([i for i in ids if i.startswith("pop_") and i.endswith(".scope")]) == 47
-    assert len([i for i in ids if i.startswith("pop_") and i.endswith(".note")]) == 47
+    assert len([i for i in ids if i.startswith("myth_")]) == 2 * len(_rows("myths")) > 2 * 40
+    population = _rows("population")
+    assert len([i for i in ids if i.startswith("pop_") and i.endswith(".scope")]) == len(population) > 40
+    assert len([i for i in ids if i.startswith("pop_") and i.endswith(".note")]) == len(population)
+    assert {"story.s07_china_photos.text", "story.s11_today.text", "ev_2024_land_of_big_cats.title"} <= ids
     assert {"range_c1900.description", "range_c1900.method", "rec_seoul_19th_century.method",
             "pa_hunchun.method", "pa_ne_china_tiger_leopard.method", "basemap_cn_jilin.method"} <= ids
     protected_areas = [json.loads((DATA / "geo" / f"protected_areas_{country}.geojson").read_text(encoding="utf-8"))
