@@ -11,7 +11,7 @@ from dashboard.core.latest import cubs_count
 from dashboard.core.tables import split_ids
 
 REGION_COLORS = {"russia": "#0072B2", "china": "#009E73", "global": "#D55E00"}
-YEAR_SCALE = alt.Scale(domain=[1968, 2026], nice=False, zero=False)
+YEAR_SCALE = alt.Scale(domain=[1968, 2027], nice=False, zero=False)  # to the last event (2026)
 METHOD_SHAPES = {"snow-track": "triangle-up", "camera-trap": "circle", "genetic": "diamond", "expert": "square",
                  "compilation": "cross", "sign-survey": "triangle-down"}
 

@@ -6,7 +6,6 @@ import streamlit as st
 from dashboard import cache
 from dashboard.core.i18n import sentence_gap, t
 from dashboard.core.latest import latest_paragraph
-from dashboard.core.release import release_line
 from dashboard.core.tables import UNITS
 from dashboard.ui import common, state
 
@@ -54,7 +53,6 @@ def show_population() -> None:
     st.download_button(t("population.download", lang), data=lambda: population.to_csv(index=False).encode("utf-8"),
                        file_name="population.csv", mime="text/csv", icon=":material/download:")
     st.caption(t("population.method_note", lang))
-    st.caption(common.md(release_line(atlas.release, lang)))
 
 
 if population.empty:
