@@ -1,10 +1,15 @@
 """The real app in headless Chromium, with every request outside localhost blocked."""
 from __future__ import annotations
 
+import json
+
 import pytest
+import shapely
+import shapely.geometry
 from playwright.sync_api import expect
 
 from dashboard.core.i18n import t
+from dashboard.core.paths import data_dir
 from helpers import map_frame, save_screenshot, wait_for_app
 
 APP = "dashboard/app.py"
@@ -246,12 +251,25 @@ def test_story_next_moves_the_map(offline_page, app_url: str) -> None:
     save_screenshot(page, "story_step4", full_page=False)
 
 
+def point_only_in(park_id: str) -> tuple[float, float]:
+    """(lat, lng) deepest inside ``park_id`` and outside every other protected area, from the data itself
+    (so a redrawn border or park does not move the click onto a neighbour)."""
+    shapes = {feature["properties"]["id"]: shapely.geometry.shape(feature["geometry"])
+              for name in ("russia", "china")
+              for feature in json.loads((data_dir() / "geo" / f"protected_areas_{name}.geojson").read_text())["features"]}
+    only = shapes[park_id].difference(shapely.union_all([g for key, g in shapes.items() if key != park_id]))
+    largest = max(getattr(only, "geoms", [only]), key=lambda part: part.area)
+    centre = shapely.maximum_inscribed_circle(largest).coords[0]
+    return centre[1], centre[0]
+
+
 def click_land_of_the_leopard(page) -> None:
-    """Click a point inside Land of the Leopard NP only (west of Kedrovaya Pad), placed by Leaflet itself."""
+    """Click a point inside Land of the Leopard NP only, the map zoomed in on it, placed by Leaflet itself."""
     frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]').first
     expect(map_frame(page).locator(".leaflet-protected-pane svg path").first).to_be_attached(timeout=30_000)
-    point = frame_el.evaluate("(f) => { const m = f.contentWindow.map;"
-                              " const p = m.latLngToContainerPoint([43.0, 131.25]); return [p.x, p.y]; }")
+    point = frame_el.evaluate("(f, ll) => { const m = f.contentWindow.map; m.setView(ll, 9, {animate: false});"
+                              " const p = m.latLngToContainerPoint(ll); return [p.x, p.y]; }",
+                              list(point_only_in("pa_land_of_the_leopard")))
     box = frame_el.bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     wait_for_app(page, timeout=60_000)
