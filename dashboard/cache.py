@@ -212,3 +212,54 @@ def _feature_areas(folder: str) -> dict[str, float]:
 def feature_areas() -> dict[str, float]:
     """Drawn area (km², equal-area) of every range era and protected area, computed once."""
     return _feature_areas(str(data_dir()))
+
+
+# --- slides and handouts (built when a download button is clicked, then shared) ----------------------------
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _map_png(folder: str, era: str, layers: tuple[str, ...], lang: str, url: str) -> bytes:
+    from dashboard.core.media import MapView, map_png
+
+    return map_png(_atlas_for(folder), MapView(era, layers, lang), url=url)
+
+
+def map_png(era: str, layers: list[str], lang: str, url: str) -> bytes:
+    """A slide-ready PNG of one era's map with these layers (title, key, scale, note and sources burned in)."""
+    return _map_png(str(data_dir()), era, tuple(sorted(layers)), lang, url)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _compare_png(folder: str, left: str, right: str, layers: tuple[str, ...], lang: str, url: str) -> bytes:
+    from dashboard.core.media import compare_png
+
+    return compare_png(_atlas_for(folder), left, right, lang, layers, url=url)
+
+
+def compare_png(left: str, right: str, layers: list[str], lang: str, url: str) -> bytes:
+    """The two Compare eras side by side on one frame, as a slide-ready PNG."""
+    return _compare_png(str(data_dir()), left, right, tuple(sorted(layers)), lang, url)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def _animation(folder: str, kind: str, layers: tuple[str, ...], lang: str, url: str) -> bytes:
+    from dashboard.core.media import range_gif, range_mp4
+
+    build = range_mp4 if kind == "mp4" else range_gif
+    return build(_atlas_for(folder), lang, layers, url=url)
+
+
+def range_animation(kind: str, layers: list[str], lang: str, url: str) -> bytes:
+    """The range contraction, every era on one frame: ``kind`` "gif" or "mp4"."""
+    return _animation(str(data_dir()), kind, tuple(sorted(layers)), lang, url)
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _handout(folder: str, lang: str, paper: str, url: str) -> bytes:
+    from dashboard.core.media import handout_pdf
+
+    return handout_pdf(_atlas_for(folder), _story_for(folder)[0], lang, paper, url=url)
+
+
+def handout(lang: str, paper: str, url: str) -> bytes:
+    """The printable lesson handout (story steps, maps, questions, answer key, sources) as a PDF."""
+    return _handout(str(data_dir()), lang, paper, url)

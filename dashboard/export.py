@@ -9,6 +9,7 @@
     sources.html          every citation, the confidence labels, how each layer was drawn, myths and corrections
     data/                 catalog.json, geo/*.geojson and tables/*.csv, copied unchanged
     vendor/               the vendored JS/CSS packages the pages load, each with its LICENSE
+    media/                (command line only) slides and handouts: dashboard.core.media.write_media
 
 :func:`build_pack_zip` returns the same pack as zip bytes (for a download button).
 
@@ -47,6 +48,8 @@ from dashboard.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, number, 
 from dashboard.core.legend import legend_html
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.maps import MapOptions, build_compare_map, build_explore_map, legend_entries
+from dashboard.core.media import write_media
+from dashboard.core.media.mapimage import DEFAULT_URL
 from dashboard.core.paths import data_dir
 from dashboard.core.tables import split_ids
 from dashboard.core.validation import CONFIDENCE_LEVELS
@@ -58,7 +61,7 @@ VEGA_SCRIPTS: tuple[str, ...] = ("vega/vega.min.js", "vega-lite/vega-lite.min.js
 
 #: Files and folders a pack consists of (``--overwrite`` removes only these).
 PACK_TOP_FILES = ("index.html", "population.html", "sources.html")
-PACK_DIRS = ("maps", "data", "vendor")
+PACK_DIRS = ("maps", "data", "vendor", "media")
 
 COMPARE_PAGE = "compare"
 PRESENT_ERA = "range_present"
@@ -598,6 +601,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", choices=list(LANGUAGES), default=DEFAULT_LANGUAGE, help="language of the pages")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the pack files (index.html, maps/, data/, ...) already in OUTDIR")
+    parser.add_argument("--no-media", action="store_true",
+                        help="leave out media/ (slides and handouts: map PNGs, GIF, MP4, PDFs; about a minute)")
+    parser.add_argument("--url", default=DEFAULT_URL, help="the Atlas's address, printed on the slides and handouts")
     args = parser.parse_args(argv)
     atlas = load_atlas()
     for problem in atlas.problems:
@@ -607,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
     except PackError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    if not args.no_media:
+        files += write_media(args.outdir, atlas, args.lang, url=args.url)  # slides and handouts (media/)
     size = sum((args.outdir / f).stat().st_size for f in files)
     maps = sum(1 for f in files if f.startswith("maps/"))
     print(f"Wrote {len(files)} files ({size / 1e6:.1f} MB, {maps} maps) to {args.outdir}. "

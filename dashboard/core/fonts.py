@@ -11,7 +11,6 @@ Pure module: must not import streamlit.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 
 from dashboard.core.paths import LOCALES_DIR, PACKAGE_DIR, REPO_ROOT, STATIC_DIR
@@ -115,17 +114,12 @@ def print_base_characters() -> set[str]:
     return {chr(code) for lo, hi in PRINT_BASE_RANGES for code in range(lo, hi + 1)}
 
 
-@lru_cache(maxsize=8)
-def _cmap(path: str, mtime: float) -> frozenset[int]:
+def font_codepoints(path: Path) -> frozenset[int]:
+    """The code points a font file maps to glyphs (read with fontTools)."""
     from fontTools.ttLib import TTFont
 
     with TTFont(path, lazy=True) as font:
         return frozenset(font.getBestCmap())
-
-
-def font_codepoints(path: Path) -> frozenset[int]:
-    """The code points a font file maps to glyphs (read with fontTools)."""
-    return _cmap(str(path), path.stat().st_mtime)
 
 
 def missing_characters(path: Path, chars: Iterable[str]) -> list[str]:

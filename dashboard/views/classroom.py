@@ -10,7 +10,7 @@ from dashboard import cache
 from dashboard.core import quiz
 from dashboard.core.i18n import localized, t
 from dashboard.core.tables import split_ids
-from dashboard.ui import common, era_sync, fast_map, state
+from dashboard.ui import common, era_sync, fast_map, media_buttons, state
 from dashboard.ui.details import citations_markdown
 
 QUIZ_ORDER = "quiz_order"
@@ -46,6 +46,12 @@ steps = cache.story()
 if not presenter:
     st.header(t("classroom.title", lang), anchor=False)
     common.offline_pack_button(lang, key="pack_classroom")
+
+    def slides() -> None:
+        media_buttons.handout_buttons(lang, key="media_handout")
+        media_buttons.animation_buttons(lang, list(state.default_view(atlas).layers), key="media_classroom")
+
+    media_buttons.slides_menu(lang, slides)
 common.show_problems(cache.story_problems(), lang)
 story_tab, quiz_tab = st.tabs([t("classroom.story", lang), t("classroom.quiz", lang)])
 

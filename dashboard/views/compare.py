@@ -7,7 +7,7 @@ from dashboard import cache
 from dashboard.core import maps
 from dashboard.core.i18n import area_text, localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, fast_map, state
+from dashboard.ui import common, fast_map, media_buttons, state
 
 LEFT, RIGHT = "w_compare_left", "w_compare_right"
 
@@ -38,6 +38,13 @@ def show_comparison() -> None:
                   height=430, returned_objects=[], hash_key=cache.map_component_key)
     st.html(legend_html(t("legend.title", lang), maps.legend_entries(atlas, options), t("legend.note", lang),
                         inline=True))
+
+    def slides() -> None:
+        label = t("export.compare_title", lang, left=era_labels[left], right=era_labels[right])
+        media_buttons.compare_image_button(lang, left, right, label, layers, key="media_compare_png")
+        media_buttons.animation_buttons(lang, layers, key="media_compare")
+
+    media_buttons.slides_menu(lang, slides)
 
     summary = cache.era_summary().set_index("id")
     left_km2, right_km2 = summary.loc[left, "area_km2"], summary.loc[right, "area_km2"]

@@ -9,7 +9,7 @@ from dashboard.core import maps
 from dashboard.core.figures import KeyFigure, era_panels, figures_html
 from dashboard.core.i18n import area_text, localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, era_sync, fast_map, state, user_area
+from dashboard.ui import common, era_sync, fast_map, media_buttons, state, user_area
 from dashboard.ui.details import show_feature_details
 
 SELECTED = "selected_feature"
@@ -43,6 +43,7 @@ def era_slider() -> None:
     bar: see era_sync and era_panels), so the rerun only tells the server the choice."""
     st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get, key=state.ERA,
                      persist_state="session")
+    media_buttons.remember_era(st.session_state[state.ERA])  # the map-image button follows the slider
 
 
 optional = state.optional_layer_ids(atlas)
@@ -95,6 +96,12 @@ def legend(era_label: str | None) -> str:
 with side_column:
     st.html(era_panels({era_id: legend(era_labels[era_id]) for era_id in era_ids}, era) if era else legend(None))
     show_feature_details(atlas, st.session_state.get(SELECTED), lang)
+    if era:
+        def slides() -> None:
+            media_buttons.map_image_button(lang, era, era_labels[era], chosen, key="media_explore_png")
+            media_buttons.animation_buttons(lang, chosen, key="media_explore")
+
+        media_buttons.slides_menu(lang, slides)
 
 
 def era_figures(era_id: str, row: pd.Series) -> str:

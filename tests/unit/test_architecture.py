@@ -7,6 +7,8 @@ import sys
 from dashboard.core.paths import PACKAGE_DIR, REPO_ROOT
 
 PURE = sorted(f"dashboard.core.{p.stem}" for p in (PACKAGE_DIR / "core").glob("*.py") if p.stem != "__init__")
+PURE += sorted(f"dashboard.core.media.{p.stem}" for p in (PACKAGE_DIR / "core" / "media").glob("*.py")
+               if p.stem not in ("__init__", "__main__"))
 PURE += ["dashboard.upload", "dashboard.export"]
 
 

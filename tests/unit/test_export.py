@@ -330,7 +330,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     (copy / "geo" / "range.geojson").unlink(missing_ok=True)  # fast: no maps
     monkeypatch.setenv("ATLAS_DATA_DIR", str(copy))
     out = tmp_path / "cli"
-    assert export.main([str(out), "--lang", "zh"]) == 0
+    assert export.main([str(out), "--lang", "zh", "--no-media"]) == 0
     assert "Wrote" in capsys.readouterr().out
     assert '<html lang="zh">' in (out / "index.html").read_text(encoding="utf-8")
     assert export.main([str(out)]) == 1  # not empty
@@ -338,7 +338,7 @@ def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     (out / "maps").mkdir()
     (out / "maps" / "stale.html").write_text("old")
     (out / "notes.txt").write_text("keep me")
-    assert export.main([str(out), "--overwrite"]) == 0
+    assert export.main([str(out), "--overwrite", "--no-media"]) == 0
     assert not (out / "maps").exists()
     assert (out / "notes.txt").read_text() == "keep me"
     with pytest.raises(SystemExit):
