@@ -210,3 +210,16 @@ def test_export_cli_writes_media_unless_told_not_to(tmp_path: Path, monkeypatch:
     assert seen == [(tmp_path / "a", "zh", "https://atlas.example/")]
     assert export.main([str(tmp_path / "b"), "--no-media"]) == 0
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize("citation,year,short", [
+    ("Jiang G., Qi J., Wang G. (2015). New hope.", 2015, "Jiang et al. 2015"),
+    ("Jackson P., Nowell K. (2008). Panthera pardus.", 2008, "Jackson & Nowell 2008"),
+    ("Uphyrkina O. (2003). Applying tools.", 2003, "Uphyrkina 2003"),
+    ("Kitchener et al. (2017). Revised cat taxonomy.", 2017, "Kitchener et al. 2017"),
+    ("TASS, 16 January 2013: governor's decree fixes the borders.", 2013, "TASS, 16 January 2013"),
+])
+def test_short_citations_name_authors_and_year(citation: str, year: int, short: str) -> None:
+    from dashboard.core.media.text import short_citation
+
+    assert short_citation({"citation": citation, "year": year}) == short

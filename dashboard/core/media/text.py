@@ -73,16 +73,21 @@ _AUTHOR = re.compile(r"^([A-Z][\w'’\-]+(?: [a-z]{1,3} [A-Z][\w'’\-]+)?) (?:[
 
 
 def short_citation(row: dict) -> str:
-    """A source as a slide can carry it: "Jiang et al. 2015" for papers, else the citation up to its first
-    colon (at most 50 characters, cut between words)."""
+    """A source as a slide can carry it: "Jiang et al. 2015", "Jackson & Nowell 2008" or "Uphyrkina 2003" for
+    papers, else the citation up to its first colon (at most 50 characters, cut between words)."""
     citation = str(row.get("citation") or row.get("id") or "").strip()
     year = row.get("year")
     year_text = "" if year is None or pd.isna(year) else str(int(year))
+    et_al = re.match(r"^([A-Z][\w'’\-]+) et al\.", citation)
+    if et_al and year_text:
+        return f"{et_al.group(1)} et al. {year_text}"
     match = _AUTHOR.match(citation)
     if match and year_text:
         head = citation.split("(", 1)[0]
-        several = head.count(".,") >= 1 or "et al" in head
-        return f"{match.group(1)}{' et al.' if several else ''} {year_text}"
+        surnames = re.findall(r"([A-Z][\w'’\-]+) (?:[A-Z]\.[\s\-]?)+", head)
+        if "et al" in head or len(surnames) > 2:
+            return f"{match.group(1)} et al. {year_text}"
+        return f"{' & '.join(surnames[:2]) or match.group(1)} {year_text}"
     short = citation.split(":", 1)[0].strip()
     if len(short) <= 50:
         return short
