@@ -22,6 +22,7 @@ st.set_page_config(page_title="Amur Leopard Atlas", page_icon=str(REPO_ROOT / "d
                    initial_sidebar_state="expanded")
 
 atlas = cache.atlas()
+cache.start_workers()  # once per server: uploads and drawings are read and measured in worker processes
 view = state.init_from_url(atlas, steps=len(cache.story()))
 lang = state.lang()
 

@@ -5,7 +5,10 @@ Everything returned here is shared: callers must not mutate it.
 """
 from __future__ import annotations
 
+import hashlib
+import threading
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import shapely
@@ -13,14 +16,14 @@ import streamlit as st
 
 from streamlit_folium import generate_js_hash
 
-from dashboard.core import charts, maps, stats
+from dashboard.core import bounded, charts, maps, stats
 from dashboard.core.figures import NumberedEvent
 from dashboard.core.i18n import localized
 from dashboard.core.maps import layer_collection
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
 from dashboard.core.story import StoryStep, load_story
-from dashboard.core.validation import Problem
+from dashboard.core.validation import REGION_BOUNDS, Problem
 from dashboard.ui.fast_map import RenderedMap, render_dual_map, render_map
 
 
@@ -263,3 +266,45 @@ def _handout(folder: str, lang: str, paper: str, url: str) -> bytes:
 def handout(lang: str, paper: str, url: str) -> bytes:
     """The printable lesson handout (story steps, maps, questions, answer key, sources) as a PDF."""
     return _handout(str(data_dir()), lang, paper, url)
+
+
+# --- work on user input (in worker processes, see core/bounded.py) ----------------------------------
+@st.cache_resource(show_spinner=False)
+def _workers_started(folder: str) -> bool:
+    # in the background: the first page is not held up while the workers start and load the atlas
+    threading.Thread(target=bounded.warm, args=(folder,), daemon=True, name="atlas-warm-workers").start()
+    return True
+
+
+def start_workers() -> None:
+    """Start the worker processes (each loads the atlas) once per server, before anyone needs them."""
+    _workers_started(str(data_dir()))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _measured(folder: str, digest: str, _payload: bytes) -> dict[str, Any]:
+    try:
+        return bounded.default_pool().run(bounded.measure, _payload, folder, limits=bounded.MEASURE_LIMITS)
+    except (bounded.TooSlow, bounded.OutOfMemory):
+        return {"error": "too_complex"}  # kept: the same shape would be refused again
+
+
+def measured_area(geoms: list[shapely.Geometry]) -> dict[str, Any]:
+    """Size, overlaps and added protection of a user's area, measured once per shape (in a worker).
+
+    ``{"error": "too_complex" | "busy" | "failed"}`` when it could not be measured; only
+    "too_complex" is kept, the others are worth trying again.
+    """
+    payload = bounded.area_payload(geoms)
+    try:
+        return _measured(str(data_dir()), hashlib.sha256(payload).hexdigest(), payload)
+    except bounded.Busy:
+        return {"error": "busy"}
+    except bounded.Crashed:
+        return {"error": "failed"}
+
+
+@st.cache_resource(show_spinner=False)
+def region_area_km2() -> float:
+    """Area of the atlas region (115–145 E, 33–55 N): a user's area larger than this is implausible."""
+    return stats.area_km2(shapely.box(*REGION_BOUNDS))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.core.bounded import Limits, WorkerPool, worker_pid
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import REPO_ROOT
 
@@ -24,3 +25,13 @@ def data_copy(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "data"
     shutil.copytree(DATA_DIR, target)
     yield target
+
+
+@pytest.fixture(scope="session")
+def worker_pool() -> Iterator[WorkerPool]:
+    """Two started worker processes with the atlas loaded, so no test pays for their start-up."""
+    pool = WorkerPool(workers=2, nice=0, warm_folders=(str(DATA_DIR),))
+    pool.warm()
+    pool.run(worker_pid, limits=Limits(cpu_seconds=60, queue_seconds=300))
+    yield pool
+    pool.stop()

@@ -131,9 +131,12 @@ def popup_html(props: dict[str, Any], lang: str, computed_km2: float | None, com
     return f"<div style='max-width:320px'><h4 style='margin:0 0 4px'>{escape(name)}</h4><table>{rows}</table></div>"
 
 
-def clicked_feature_id(tooltip_text: str | None, known_ids: Iterable[str]) -> str | None:
-    """The id behind a clicked tooltip's text (``"Name|id"``), if it is one of ``known_ids``."""
-    if not tooltip_text or ID_SEPARATOR not in tooltip_text:
+def clicked_feature_id(tooltip_text: Any, known_ids: Iterable[str]) -> str | None:
+    """The id behind a clicked tooltip's text (``"Name|id"``), if it is one of ``known_ids``.
+
+    The text comes from the browser: anything that is not a string is no id.
+    """
+    if not isinstance(tooltip_text, str) or ID_SEPARATOR not in tooltip_text:
         return None
     candidate = tooltip_text.rsplit(ID_SEPARATOR, 1)[1].strip()
     return candidate if candidate in set(known_ids) else None
@@ -546,17 +549,28 @@ def build_compare_map(atlas: Atlas, left_era: str, right_era: str, opts: MapOpti
 USER_STYLE = LayerStyle(color="#CC79A7", fill_color="#CC79A7", fill_opacity=0.15, weight=3, dash="2 6")
 
 
+USER_POPUP_BUDGET = 2_000_000  # characters of popup tables for one user layer (the rest: names only)
+
+
 def user_collection(frame: Any, lang: str) -> dict[str, Any]:
-    """A user's uploaded or drawn areas as GeoJSON with escaped tooltip/popup HTML (values are untrusted)."""
+    """A user's uploaded or drawn areas as GeoJSON with escaped tooltip/popup HTML (values are untrusted).
+
+    Popups list every attribute until ``USER_POPUP_BUDGET`` characters are used (5,000 shapes with 20
+    long values each would make a 20 MB map message); later shapes' popups show their name only.
+    """
     features = []
-    for index, row in enumerate(frame.itertuples(index=False), start=1):
-        values = {k: v for k, v in row._asdict().items() if k != "geometry"}
+    columns = [column for column in frame.columns if column != frame.geometry.name]
+    records = frame[columns].to_dict("records")  # keeps every column name ("Area (ha)", "2020", "class")
+    budget = USER_POPUP_BUDGET
+    for index, (values, geometry) in enumerate(zip(records, frame.geometry), start=1):
         name = str(values.get("name") or f"{t('user.area', lang)} {index}")
         rows = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{escape(str(k))}</th>"
                        f"<td>{escape(str(v))}</td></tr>" for k, v in values.items() if k != "name")
-        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(row.geometry),
+        budget -= len(rows)
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
                          "properties": {"id": f"user_{index}", "_tooltip": f"<b>{escape(name)}</b>",
-                                        "_popup": f"<h4 style='margin:0 0 4px'>{escape(name)}</h4><table>{rows}</table>"}})
+                                        "_popup": f"<h4 style='margin:0 0 4px'>{escape(name)}</h4>"
+                                                  f"<table>{rows if budget >= 0 else ''}</table>"}})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -20,6 +20,10 @@ import streamlit as st
 import streamlit_folium as sf
 
 
+#: Set in ``show``'s result when the browser's value could not be read (and was dropped).
+UNREADABLE_VALUE = "atlas_unreadable_value"
+
+
 @dataclass(frozen=True)
 class RenderedMap:
     """What st_folium computes from a map before feature groups are added."""
@@ -128,10 +132,48 @@ def show(base: RenderedMap, groups: Iterable[RenderedGroup], *, key: str, height
     def _on_change() -> None:
         st.session_state[key] = st.session_state.get(component_key, {})
 
-    return sf._component_func(
-        script=base.script, header=base.header, html=base.html, id=base.map_id, key=component_key,
+    arguments = dict(
+        script=base.script, header=base.header, html=base.html, id=base.map_id,
         height=height, width=None, returned_objects=returned_objects, default=defaults, zoom=None, center=None,
         feature_group="".join(g.script for g in groups) if groups else None, return_on_hover=False,
         layer_control=None, pixelated=False, css_links=css, js_links=js, on_change=_on_change,
         wrap_longitude=False,
     )
+    unreadable = _drop_unreadable_value(component_key)
+    result = sf._component_func(key=component_key, **arguments)
+    return {**(result if isinstance(result, dict) else {}), UNREADABLE_VALUE: True} if unreadable else result
+
+
+MAX_VALUE_DEPTH = 64  # the map's own values (drawings as GeoJSON) are nested fewer than 10 deep
+
+
+def _drop_unreadable_value(component_key: str) -> bool:
+    """Forget a value the browser sent that Streamlit cannot copy; True if there was one.
+
+    A crafted page can post a value nested hundreds of lists deep (the map never does): Streamlit's
+    own copy of it when the component is drawn (``register_widget``'s deepcopy) would fail the page.
+    """
+    try:
+        value = st.session_state.get(component_key)
+    except (RecursionError, ValueError, TypeError):
+        value, unreadable = None, True
+    else:
+        unreadable = _nested_deeper_than(value, MAX_VALUE_DEPTH)
+    if unreadable:
+        try:
+            del st.session_state[component_key]
+        except KeyError:
+            pass
+    return unreadable
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """True if lists/dicts inside ``value`` go more than ``limit`` levels deep (checked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False

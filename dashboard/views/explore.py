@@ -78,12 +78,13 @@ with map_column:
         result = fast_map.show(base, groups, key="explore_map", height=470 if presenter else 480,
                                returned_objects=["last_object_clicked_tooltip", "all_drawings"],
                                hash_key=cache.map_component_key)
+    result = result if isinstance(result, dict) else {}  # the browser's value: any JSON may arrive
     if map_first:  # tell the map its era, ask the browser to report it drawn, and send nothing else yet
         era_sync.show_era(MAP_BOX, era or default_era, base.map_id, on_drawn=state.mark_map_drawn)
         st.stop()
     if era:  # the map carries every era: only the choice is sent, and the map follows the slider at once
         era_sync.show_era(MAP_BOX, era, base.map_id, slider=(state.ERA, era_ids), url=("era", default_era))
-    clicked = maps.clicked_feature_id((result or {}).get("last_object_clicked_tooltip"), atlas.feature_ids())
+    clicked = maps.clicked_feature_id(result.get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked
 
@@ -143,12 +144,14 @@ if era and len(all_eras):
                         if row["id"] in era_labels}, era))
     common.data_table(eras_table(all_eras), lang)
 
-drawn = user_area.drawings_to_frame((result or {}).get("all_drawings"))
-with st.expander(t("user.title", lang), expanded=drawn is not None or uploaded is not None or bool(upload_error),
-                 icon=":material/draw:"):
+drawn, drawing_error = user_area.drawn_frame(result)
+with st.expander(t("user.title", lang), icon=":material/draw:",
+                 expanded=drawn is not None or uploaded is not None or bool(upload_error or drawing_error)):
     st.caption(t("user.intro", lang))
     if upload_error:
         user_area.show_upload_error(upload_error, lang)
+    if drawing_error:
+        user_area.show_drawing_error(drawing_error, lang)
     if drawn is not None:
         user_area.show_area_panel(atlas, drawn, lang, t("user.drawn", lang))
     if uploaded is not None:

