@@ -99,3 +99,26 @@ def test_an_area_bigger_than_the_whole_region_is_flagged() -> None:
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("This area measures") and "more than the whole region" in w for w in warnings)
     assert any("Size" in m.label for m in at.metric)  # still measured and shown
+
+
+def test_a_rerun_neither_reads_nor_measures_the_upload_again(monkeypatch) -> None:
+    """F2: every click used to re-measure an upload (8 s and a worker kill for a complex one)."""
+    from dashboard.core import bounded
+
+    calls: list[str] = []
+    real_run = bounded.WorkerPool.run
+
+    def counting_run(self, function, *args, **kwargs):
+        calls.append(function.__name__)
+        return real_run(self, function, *args, **kwargs)
+
+    monkeypatch.setattr(bounded.WorkerPool, "run", counting_run)
+    ring = [[131.05, 42.95], [131.35, 42.95], [131.35, 43.25], [131.05, 43.25], [131.05, 42.95]]  # a shape no
+    valley = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}  # other test measures
+    at = _upload(run_app(), "valley.geojson", json.dumps(valley).encode())
+    assert sorted(calls) == ["measure", "read_user_layer"]
+    at.session_state["w_lang"] = "ru"  # a rerun in another language: the same upload, the same shape
+    at.run()
+    no_exceptions(at)
+    assert sorted(calls) == ["measure", "read_user_layer"]
+    assert any("км²" in m.value for m in at.metric)
