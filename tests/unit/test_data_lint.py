@@ -147,8 +147,24 @@ def test_population_table() -> None:
     assert not failures, "\n".join(failures)
 
 
+def cited_source_ids(root: Path = DATA) -> set[str]:
+    """Every source id the tables, the story and the map layers cite."""
+    cited = {source for name in ("population", "events", "myths", "captive", "places")
+             for row in rows(name, root / "tables") for source in split_ids(row["source_ids"])}
+    cited |= {source for step in json.loads((root / "story.json").read_text(encoding="utf-8"))["steps"]
+              for source in step["source_ids"]}
+    for path in sorted((root / "geo").glob("*.geojson")):
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            props = feature["properties"]
+            cited |= set(props.get("source_ids") or []) | {props.get("published_area_source_id")}
+    return cited
+
+
 def test_sources_table() -> None:
-    failures = sources_failures(rows("sources"), denied_domains())
+    sources = rows("sources")
+    failures = sources_failures(sources, denied_domains())
+    cited = cited_source_ids()
+    failures += [f"{row['id']}: listed but cited nowhere" for row in sources if row["id"] not in cited]
     assert not failures, "\n".join(failures)
 
 
