@@ -29,6 +29,7 @@ PRINT_SCALE = 0.85            # 18 cm wide, its key reads at about 7.5 pt and it
 HANDOUT_DPI = 160  # map images 1440 x 810 px: sharp at 18 cm wide
 MARGIN = 15  # mm
 FAMILY = "AtlasSans"
+KEEP_TOGETHER_MM = 30  # room a step's block of answers needs (title and three answers)
 FIXED_DATE = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 # fpdf2 reports every glyph it subsets at INFO level; keep the server log quiet.
@@ -173,6 +174,8 @@ def handout_pdf(atlas: Atlas, steps: Sequence[StoryStep], lang: str, paper: str 
     pdf.para(t("handout.answer_key_note", lang), size=10, height=5, color=(70, 70, 70))
     pdf.ln(2)
     for number, step in enumerate(steps, start=1):
+        if pdf.get_y() + KEEP_TOGETHER_MM > pdf.page_break_trigger:  # a step's answers stay under its title
+            pdf.add_page()
         pdf.para(f"{t('handout.step', lang, n=number)}: {t(step.title_key, lang)}", size=11, style="B", height=5.6)
         for q in range(1, QUESTIONS_PER_STEP + 1):
             pdf.para(f"{q}. {t(f'story.{step.id}.a{q}', lang)}", size=10, height=5, indent=4)
