@@ -32,8 +32,8 @@ SLIDE_INCHES = (16.0, 9.0)
 SLIDE_DPI = 100  # 1600 x 900 px
 DEFAULT_URL = "http://localhost:8501/"
 MIN_FRAME_M = 420_000  # a frame never narrower than this: the smallest range keeps its surroundings
-FRAME_PAD = 0.35  # room around the era's range, as a share of its size on each side
-SCALE_STEPS_KM = (10, 20, 25, 50, 100, 150, 200, 250, 300, 500, 750, 1000)
+FRAME_PAD = 0.22  # room around the era's range, as a share of its size on each side
+SCALE_STEPS_KM = (10, 20, 50, 100, 200, 300, 500, 1000)
 
 #: matplotlib's font objects are shared and not safe to use from two threads at once (the app builds files
 #: in download threads): every public drawing function holds this lock.
