@@ -51,6 +51,7 @@ from dashboard.core.maps import MapOptions, build_compare_map, build_explore_map
 from dashboard.core.media import write_media
 from dashboard.core.media.mapimage import DEFAULT_URL
 from dashboard.core.paths import data_dir
+from dashboard.core.published import published_files
 from dashboard.core.tables import split_ids
 from dashboard.core.validation import CONFIDENCE_LEVELS
 
@@ -452,11 +453,8 @@ def _vendor_credits(packages: list[str], lang: str) -> str:
 
 
 def _data_files(root: Path) -> list[Path]:
-    """catalog.json, geo/*.geojson and tables/*.csv under the data folder, relative to it."""
-    files = [Path("catalog.json")] if (root / "catalog.json").is_file() else []
-    files += sorted(p.relative_to(root) for p in (root / "geo").glob("*.geojson") if p.is_file())
-    files += sorted(p.relative_to(root) for p in (root / "tables").glob("*.csv") if p.is_file())
-    return files
+    """The published data files (dashboard/core/published.py: catalogued, inside the folder, no symlinks)."""
+    return [Path(relative) for relative in published_files(root)]
 
 
 def _index_html(atlas: Atlas, lang: str, eras: list[_Era], pair: tuple[_Era, _Era] | None,

@@ -1,14 +1,13 @@
 """Sources & data: citations, confidence legend, how each layer was drawn, downloads, licences, myth vs fact."""
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import cache
 from dashboard.core.i18n import localized, t
 from dashboard.core.paths import data_dir
+from dashboard.core.published import CATALOG, published_files
 from dashboard.core.release import release_line
 from dashboard.core.tables import split_ids
 from dashboard.core.validation import CONFIDENCE_LEVELS
@@ -42,7 +41,10 @@ for layer in sorted(atlas.layers.values(), key=lambda item: ROLE_ORDER.get(item.
                      t("chart.confidence", lang): props.get("confidence"),
                      t("sources.method", lang): localized(props, "method", lang),
                      t("chart.sources", lang): ", ".join(props.get("source_ids") or [])})
-layers_frame = pd.DataFrame(rows)
+layer_columns = [t("sources.layer", lang), t("sources.feature", lang), "id", t("explore.col_drawn", lang),
+                 t("explore.col_published", lang), t("chart.confidence", lang), t("sources.method", lang),
+                 t("chart.sources", lang)]
+layers_frame = pd.DataFrame(rows, columns=layer_columns)  # explicit columns: no layers still gives a table
 area_columns = (t("explore.col_drawn", lang), t("explore.col_published", lang))
 for column in area_columns:  # numbers (None -> NaN), so the grid sorts them as numbers and groups thousands
     layers_frame[column] = pd.to_numeric(layers_frame[column], errors="coerce")
@@ -53,7 +55,7 @@ myths = atlas.table("myths")
 for myth in myths.to_dict("records"):
     verdict = t(f"verdict.{myth['verdict']}", lang)
     with st.expander(f"{common.md(verdict)}: {common.md(localized(myth, 'claim', lang))}"):
-        st.markdown(escape(localized(myth, "correction", lang)), unsafe_allow_html=True)
+        st.markdown(common.md(localized(myth, "correction", lang)))  # literal text: no links, images or HTML
         st.markdown(citations_markdown(split_ids(myth["source_ids"]), atlas.table("sources"), lang),
                     unsafe_allow_html=True)
 
@@ -63,12 +65,12 @@ common.data_grid(sources, column_config={"url": st.column_config.LinkColumn("URL
 
 st.subheader(t("sources.downloads", lang), anchor=False)
 folder = data_dir()
-files = sorted((folder / "geo").glob("*.geojson")) + sorted((folder / "tables").glob("*.csv"))
+files = [relative for relative in published_files(folder) if relative.name != CATALOG]  # catalogued files only
 grid = st.columns(3)
-for index, path in enumerate(files):
-    mime = "application/geo+json" if path.suffix == ".geojson" else "text/csv"
-    grid[index % 3].download_button(path.name, data=path.read_bytes, file_name=path.name, mime=mime,
-                                    key=f"download_{path.name}", icon=":material/download:")
+for index, relative in enumerate(files):
+    mime = "application/geo+json" if relative.suffix == ".geojson" else "text/csv"
+    grid[index % 3].download_button(relative.name, data=(folder / relative).read_bytes, file_name=relative.name,
+                                    mime=mime, key=f"download_{relative}", icon=":material/download:")
 
 common.offline_pack_button(lang, key="pack_sources")
 

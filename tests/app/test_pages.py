@@ -236,7 +236,7 @@ def test_russian_sources_page_shows_russian_myths_and_methods() -> None:
         assert any(md(row.claim_ru) in label for label in labels), row.id
         assert not any(md(row.claim) in label for label in labels), row.id
     text = " ".join(m.value for m in at.markdown)
-    assert escape(myths.loc[0, "correction_ru"]) in text
+    assert md(myths.loc[0, "correction_ru"]) in text  # shown as literal text (F9)
     layers = at.dataframe[0].value
     methods = dict(zip(layers["id"], layers[t("sources.method", "ru")]))
     assert methods["pa_hunchun"].startswith("Наша приблизительная оцифровка")
