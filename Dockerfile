@@ -19,4 +19,6 @@ RUN useradd --create-home atlas
 USER atlas
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health')"
-CMD ["python", "-m", "streamlit", "run", "dashboard/app.py", "--server.address=0.0.0.0", "--server.port=8501"]
+# The one start command (dashboard/__main__.py): the app behind its request guard. 0.0.0.0 inside the
+# container; publish the port on 127.0.0.1 or put the balancer of deploy/ in front.
+CMD ["python", "-m", "dashboard", "--server.address=0.0.0.0", "--server.port=8501"]

@@ -1,14 +1,17 @@
 # Amur Leopard Atlas — everyday commands. `make run` and `make test` set everything up first.
 PY := .venv/bin/python
 PORT ?= 8501
+# 127.0.0.1: this computer only. To serve a class on the school network: make run ADDRESS=0.0.0.0
+ADDRESS ?= 127.0.0.1
 
 .PHONY: setup run test test-fast browser basemap-source layers fonts bench export clean
 
 setup:
 	@bash scripts/setup.sh
 
+# python -m dashboard is the one start command (Dockerfile, deploy/, tests and benchmarks use it too).
 run: setup
-	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
+	$(PY) -m dashboard --server.port $(PORT) --server.address $(ADDRESS)
 
 browser:
 	@bash scripts/ensure_chromium.sh

@@ -75,25 +75,35 @@ def is_local(url: str) -> bool:
     return (parts.hostname or "") in LOCAL_HOSTS
 
 
-def start_server(script: Path, logdir: Path, timeout: float = SERVER_START_TIMEOUT) -> Server:
-    """``python -m streamlit run <script>`` from the repo root (its .streamlit/config.toml applies), on
+def server_command(script: Path) -> list[str]:
+    """The command that serves ``script``: the atlas through its own start command (``python -m dashboard``,
+    the request guard in front), any other script (bare baselines, test apps) with ``streamlit run``."""
+    if script.resolve() == APP:
+        return [sys.executable, "-m", "dashboard"]
+    return [sys.executable, "-m", "streamlit", "run", str(script)]
+
+
+def start_server(script: Path, logdir: Path, timeout: float = SERVER_START_TIMEOUT,
+                 address: str | None = "127.0.0.1", env: dict[str, str] | None = None) -> Server:
+    """``server_command(script)`` from the repo root (its .streamlit/config.toml applies), on
     127.0.0.1 and a free port, headless, static serving on, file watcher off; waits until healthy.
 
     The e2e tests (tests/e2e/conftest.py) and the benchmarks both start their servers here.
+    ``address=None`` leaves the address to the start command's default; ``env`` adds environment variables.
     """
     port = free_port()
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / f"{script.stem}-{port}.log"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script),
+        *server_command(script),
         "--server.headless", "true",
-        "--server.address", "127.0.0.1",
+        *(["--server.address", address] if address else []),
         "--server.port", str(port),
         "--server.enableStaticServing", "true",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, env=env)

@@ -66,6 +66,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 from dashboard.ui.era_sync import DRAWN_EVENT  # noqa: E402
 
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 STEPS = ("initial load", "era change 1", "era change 2", "population page")
 SENTINEL = "atlas-ready"
 LATENCY_TARGET = 3.0  # p95 with N sessions <= 3x the single-session median
@@ -93,26 +94,48 @@ class RunResult:
     messages: int
 
 
-async def http_get(port: int, path: str, timeout: float) -> int:
-    """A minimal HTTP/1.1 GET on 127.0.0.1 (Connection: close); returns the status, reads the body."""
-    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+async def http_get(host: str, port: int, path: str, timeout: float, cookies: dict[str, str] | None = None) -> int:
+    """A minimal HTTP/1.1 GET on loopback (Connection: close); returns the status, reads the body.
+
+    ``cookies``: sent with the request and updated from its ``Set-Cookie`` headers, as a browser keeps
+    them (a balancer's affinity cookie must travel with every later request and the websocket).
+    """
+    if host not in LOOPBACK_HOSTS:
+        raise ValueError(f"loopback only, not {host!r}")
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    jar = cookies if cookies is not None else {}
+    cookie_line = f"Cookie: {'; '.join(f'{k}={v}' for k, v in jar.items())}\r\n" if jar else ""
     try:
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: */*\r\n"
-                     f"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n".encode())
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host_header(host, port)}\r\nAccept: */*\r\n"
+                     f"Accept-Encoding: gzip\r\n{cookie_line}Connection: close\r\n\r\n".encode())
         await writer.drain()
         data = await asyncio.wait_for(reader.read(), timeout)
     finally:
         writer.close()
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "set-cookie":
+            pair = value.strip().split(";", 1)[0]
+            key, _, cookie = pair.partition("=")
+            jar[key.strip()] = cookie.strip()
     return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+
+
+def host_header(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class Session:
     """One browser tab, speaking Streamlit's websocket protocol."""
 
-    def __init__(self, index: int, port: int, step_timeout: float) -> None:
+    def __init__(self, index: int, port: int, step_timeout: float, host: str = "127.0.0.1") -> None:
         self.index = index
+        self.host = host
         self.port = port
         self.step_timeout = step_timeout
+        self.cookies: dict[str, str] = {}  # kept like a browser's (a balancer's affinity cookie)
+        self.session_id = ""  # the server's id for this session (uploads name it)
         self.ws = None
         self.widgets: dict[str, Widget] = {}
         self.fragments: dict[str, str] = {}  # widget id -> id of the fragment that drew it
@@ -145,7 +168,7 @@ class Session:
         state.cached_message_hashes.extend(sorted(set().union(*self.cached)) if self.cached else [])
         info = state.context_info
         info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
-        info.url, info.is_embedded, info.color_scheme = f"http://127.0.0.1:{self.port}/", False, "light"
+        info.url, info.is_embedded, info.color_scheme = f"http://{host_header(self.host, self.port)}/", False, "light"
         return msg
 
     def _widget_from(self, element, script_hash: str) -> Widget | None:
@@ -211,6 +234,7 @@ class Session:
                 seen_elements.add(self.cached_kinds[fwd.ref_hash])
                 continue
             if kind == "new_session":
+                self.session_id = fwd.new_session.initialize.session_id
                 self.max_cache_age = fwd.new_session.config.max_cached_message_age or 2
                 self.main_hash = self.main_hash or fwd.new_session.main_script_hash
             elif kind == "navigation":
@@ -261,10 +285,12 @@ class Session:
 
     async def initial_load(self) -> None:
         for path in ("/", "/_stcore/health", "/_stcore/host-config"):
-            status = await http_get(self.port, path, self.step_timeout)
+            status = await http_get(self.host, self.port, path, self.step_timeout, self.cookies)
             if status != 200:
                 raise StepError(f"GET {path}: HTTP {status}")
-        self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
+        cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
+        self.ws = await websockets.connect(f"ws://{host_header(self.host, self.port)}/_stcore/stream",
+                                           subprotocols=["streamlit"], additional_headers=cookie,
                                            max_size=None, open_timeout=self.step_timeout, ping_interval=None)
         first = await self._run(self._client_state([], "", ""), expect="component_instance", finished=False)
         if self.report_drawn_id:

@@ -82,7 +82,7 @@ def upload_widget(lang: str) -> None:
     """File upload; a bad file gives a plain message and the rest of the page keeps working."""
     upload = st.file_uploader(t("user.upload", lang), type=["geojson", "json", "kml", "zip", "gpkg"],
                               help=t("user.upload_help", lang, mb=MAX_UPLOAD_BYTES // (1024 * 1024)),
-                              key="user_file")
+                              max_upload_size=MAX_UPLOAD_BYTES // (1024 * 1024), key="user_file")
     if upload is None:
         st.session_state.pop(UPLOADED, None)
         return
