@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from _common import APP, Server, start_server
 from load import Session
-from traffic import handshake, probe_while, request
+from traffic import handshake, probe_while, request, run
 
 from dashboard.__main__ import DEFAULT_ADDRESS
 
@@ -75,7 +75,7 @@ def test_a_burst_of_foreign_origin_handshakes_never_stalls_another_session(serve
         return replies[:BURST], replies[BURST:], latencies
 
     offset = server.log.stat().st_size
-    handshakes, others, latencies = asyncio.run(asyncio.wait_for(scenario(), 120))
+    handshakes, others, latencies = run(asyncio.wait_for(scenario(), 120))
     log = _log_since(server, offset)
 
     assert [r.status for r in handshakes] == [403] * BURST
@@ -92,26 +92,26 @@ def test_own_origin_and_no_origin_handshakes_are_still_accepted(server: Server) 
         bare = await handshake(HOST, server.port, origin=None)
         return [own.status, bare.status]
 
-    assert asyncio.run(both()) == [101, 101]
+    assert run(both()) == [101, 101]
 
 
 def test_html_responses_carry_the_security_headers(server: Server) -> None:
     async def fetch(path: str, headers: dict[str, str] | None = None):
         return await request(HOST, server.port, "GET", path, headers)
 
-    page = asyncio.run(fetch("/?page=compare"))
+    page = run(fetch("/?page=compare"))
     assert page.status == 200 and page.header("content-type").startswith("text/html")
     assert page.header("x-content-type-options") == "nosniff"
     assert page.header("referrer-policy") == "same-origin"
     assert page.header("content-security-policy") == "frame-ancestors 'self'"
     assert page.header("x-frame-options") == "SAMEORIGIN"
-    embed = asyncio.run(fetch("/?embed=1"))
+    embed = run(fetch("/?embed=1"))
     assert embed.header("content-security-policy") == "frame-ancestors *" and not embed.header("x-frame-options")
 
 
 def test_metrics_answer_this_computer_but_not_through_a_proxy(server: Server) -> None:
-    direct = asyncio.run(request(HOST, server.port, "GET", "/_stcore/metrics"))
-    proxied = asyncio.run(request(HOST, server.port, "GET", "/_stcore/metrics", {"X-Forwarded-For": "192.0.2.9"}))
+    direct = run(request(HOST, server.port, "GET", "/_stcore/metrics"))
+    proxied = run(request(HOST, server.port, "GET", "/_stcore/metrics", {"X-Forwarded-For": "192.0.2.9"}))
     assert direct.status == 200 and b"session" in direct.body
     assert proxied.status == 404
 
@@ -145,7 +145,7 @@ def test_the_upload_endpoint_takes_every_file_the_uploader_lets_through(server: 
         return statuses
 
     endpoint_limit = _config()["server"]["maxUploadSize"] * 1024 * 1024
-    statuses = asyncio.run(put_sizes([MAX_UPLOAD_BYTES, endpoint_limit + 1]))
+    statuses = run(put_sizes([MAX_UPLOAD_BYTES, endpoint_limit + 1]))
     assert statuses[0] in {200, 204}, statuses
     assert statuses[1] == 413, statuses
 
@@ -167,8 +167,8 @@ def test_a_websocket_message_above_max_message_size_closes_only_that_connection(
             await student.close()
         return None
 
-    assert asyncio.run(oversize()) == 1009  # "message too big"
-    assert asyncio.run(request(HOST, server.port, "GET", "/_stcore/health")).status == 200
+    assert run(oversize()) == 1009  # "message too big"
+    assert run(request(HOST, server.port, "GET", "/_stcore/health")).status == 200
 
 
 def _config() -> dict:

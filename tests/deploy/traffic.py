@@ -8,11 +8,34 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import threading
 import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: Playwright's sync API keeps an event loop running in the
+    test's thread once a browser test ran in the session, and ``asyncio.run`` refuses to nest in it."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as err:  # noqa: BLE001 (re-raised in the test's thread)
+            result["error"] = err
+
+    thread = threading.Thread(target=target, name="deploy-test-loop")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 @dataclass

@@ -38,3 +38,23 @@ def test_the_upload_limits_fit_together() -> None:
 
 def test_max_message_size_is_set_explicitly_and_small() -> None:
     assert 10 <= CONFIG["server"]["maxMessageSize"] <= 50  # MB; Streamlit's default is 200
+
+
+def test_the_server_stops_its_worker_processes_when_it_shuts_down() -> None:
+    """uvicorn re-raises SIGTERM after its shutdown, so exit handlers never join the app's workers: the
+    server's lifespan stops them (before the fix every stopped server left a ~200 MB worker behind)."""
+    import subprocess
+    import sys
+
+    code = ("import asyncio, multiprocessing, time\n"
+            "from dashboard.server import stop_worker_processes\n"
+            "if __name__ == '__main__':\n"
+            "    worker = multiprocessing.get_context('spawn').Process(target=time.sleep, args=(120,))\n"
+            "    worker.start()\n"
+            "    async def serve():\n"
+            "        async with stop_worker_processes(None):\n"
+            "            pass\n"
+            "    asyncio.run(serve())\n"
+            "    print(worker.exitcode)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "-15", result.stderr[-800:]
