@@ -3,8 +3,12 @@ PY := .venv/bin/python
 PORT ?= 8501
 # 127.0.0.1: this computer only. To serve a class on the school network: make run ADDRESS=0.0.0.0
 ADDRESS ?= 127.0.0.1
+# make pool: REPLICAS app replicas behind nginx on 127.0.0.1:POOL_PORT (deploy/, docs/deploy.md section 3)
+REPLICAS ?= 2
+POOL_PORT ?= 8080
+LESSON ?= build/lesson
 
-.PHONY: setup run test test-fast browser basemap-source layers fonts bench export clean
+.PHONY: setup run pool test test-fast browser balancer basemap-source layers fonts bench bench-pool export clean
 
 setup:
 	@bash scripts/setup.sh
@@ -16,6 +20,13 @@ run: setup
 browser:
 	@bash scripts/ensure_chromium.sh
 
+# nginx (Debian package) for the replica pool and its tests
+balancer:
+	@bash scripts/ensure_nginx.sh
+
+pool: setup balancer
+	$(PY) deploy/pool.py --replicas $(REPLICAS) --port $(POOL_PORT) --lesson $(LESSON)
+
 # The basemap's two sources for the byte-for-byte rebuild check, fetched by name into build/:
 # Natural Earth (Debian's qgis-common) and the OpenStreetMap state borders (npm
 # @osm_borders/maritime_10m, version and sha512 pinned in scripts/inputs/basemap_units.toml).
@@ -26,7 +37,7 @@ basemap-source: setup
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || true
 	@$(PY) scripts/build_basemap.py --fetch-only
 
-test: setup browser basemap-source
+test: setup browser balancer basemap-source
 	$(PY) -m pytest
 
 test-fast: setup
@@ -42,6 +53,10 @@ fonts: setup
 
 bench: setup browser
 	$(PY) bench/run.py
+
+# the classroom load through nginx: 1 replica against 2 in the same run (bench/pool_load.py)
+bench-pool: setup balancer
+	$(PY) bench/pool_load.py
 
 export: setup
 	$(PY) -m dashboard.export build/pack

@@ -84,14 +84,16 @@ def server_command(script: Path) -> list[str]:
 
 
 def start_server(script: Path, logdir: Path, timeout: float = SERVER_START_TIMEOUT,
-                 address: str | None = "127.0.0.1", env: dict[str, str] | None = None) -> Server:
+                 address: str | None = "127.0.0.1", env: dict[str, str] | None = None,
+                 port: int | None = None) -> Server:
     """``server_command(script)`` from the repo root (its .streamlit/config.toml applies), on
     127.0.0.1 and a free port, headless, static serving on, file watcher off; waits until healthy.
 
     The e2e tests (tests/e2e/conftest.py) and the benchmarks both start their servers here.
-    ``address=None`` leaves the address to the start command's default; ``env`` adds environment variables.
+    ``address=None`` leaves the address to the start command's default; ``env`` adds environment variables;
+    ``port`` (default: a free one) is for a replica restarted on its old port.
     """
-    port = free_port()
+    port = port or free_port()
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / f"{script.stem}-{port}.log"
     cmd = [

@@ -1,7 +1,10 @@
 """Classroom load generator (run by hand: ``.venv/bin/python bench/load.py``). Not a test.
 
-Starts ONE ``streamlit run dashboard/app.py`` server on 127.0.0.1 and drives it with N concurrent
-sessions (default 40), after a single-session reference measured in the same run. Each session:
+Starts ONE atlas server (``python -m dashboard``) on 127.0.0.1 and drives it with N concurrent
+sessions (default 40), after a single-session reference measured in the same run. With
+``--url http://127.0.0.1:PORT`` it drives a server or the deploy/ balancer that is already running
+instead (sessions keep cookies, so the balancer's affinity holds; no memory/CPU figures, adds the
+throughput); ``bench/pool_load.py`` uses it for 2 replicas against 1. Each session:
 
 1. initial load -- GET / (index.html), /_stcore/health and /_stcore/host-config, open the
    websocket and run the Explore page: its map-first run, then (the "map drawn" report the browser
@@ -47,8 +50,10 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -383,10 +388,11 @@ class RssSampler:
 
 
 async def run_phase(port: int, n: int, ramp: float, think: tuple[float, float], step_timeout: float,
-                    deadline: float, seed: int, hold: float = 0.0, on_done=None) -> list[Session]:
+                    deadline: float, seed: int, hold: float = 0.0, on_done=None, host: str = "127.0.0.1"
+                    ) -> list[Session]:
     """N sessions, arriving over ``ramp`` s; each keeps its socket open until all are done."""
     rng = random.Random(seed)
-    sessions = [Session(i, port, step_timeout) for i in range(n)]
+    sessions = [Session(i, port, step_timeout, host) for i in range(n)]
     limit = asyncio.Semaphore(n)  # concurrency limit = N
 
     async def one(session: Session, delay: float, session_rng: random.Random) -> None:
@@ -419,7 +425,83 @@ def step_stats(sessions: list[Session]) -> dict[str, dict[str, float]]:
     return out
 
 
+def loopback_target(url: str) -> tuple[str, int]:
+    """(host, port) of a loopback http URL; anything else is refused (load tests stay on this machine)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "http" or host not in LOOPBACK_HOSTS or parts.path not in {"", "/"}:
+        raise ValueError(f"--url must be http://127.0.0.1:PORT (or localhost / [::1]), not {url!r}")
+    return ("127.0.0.1" if host == "localhost" else host), parts.port or 80
+
+
+async def measure_url(args: argparse.Namespace, url: str, label: str = "") -> dict:
+    """The classroom scenario against a server or balancer already running at ``url`` (loopback only).
+
+    Like the default mode, without the server's memory and CPU (another process owns it); adds the
+    throughput of the N phase (interactions per second until every session finished) and, behind the
+    deploy/ balancer, how many sessions each replica got (its ``atlas_replica`` cookie).
+    """
+    host, port = loopback_target(url)
+    began = time.monotonic()
+    deadline = began + args.max_seconds
+    info = machine_info()
+    print(f"{label or url}: warming up ...", flush=True)
+    warm = await run_phase(port, 1, 0, (0, 0), args.step_timeout, deadline, args.seed, host=host)
+    if warm[0].errors:
+        raise RuntimeError(f"warm-up failed: {warm[0].errors}")
+    single: list[Session] = []
+    for i in range(args.single_repeats):
+        single += await run_phase(port, 1, 0, tuple(args.think), args.step_timeout, deadline, args.seed + 1 + i,
+                                  host=host)
+    print(f"{label or url}: {args.sessions} concurrent sessions (ramp {args.ramp:g} s, "
+          f"think {args.think[0]:g}-{args.think[1]:g} s) ...", flush=True)
+    marks: dict[str, float] = {}
+
+    async def when_done() -> None:
+        marks["wall"] = time.monotonic() - t_phase
+
+    t_phase = time.monotonic()
+    many = await run_phase(port, args.sessions, args.ramp, tuple(args.think), args.step_timeout, deadline,
+                           args.seed + 100, on_done=when_done, host=host)
+    interactions = sum(len(s.times) for s in many)
+    s_stats, n_stats = step_stats(single), step_stats(many)
+    all_ms = [t * 1000 for s in many for t in s.times.values()]
+    return {
+        "benchmark": "bench/load.py --url", "url": url, "label": label, "machine": info,
+        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()], "duration_s": round(time.monotonic() - began, 1),
+        "config": {"sessions": args.sessions, "ramp_s": args.ramp, "think_s": args.think,
+                   "single_repeats": args.single_repeats, "step_timeout_s": args.step_timeout, "seed": args.seed},
+        "single": s_stats, "concurrent": n_stats,
+        "all_interactions_ms": {"p50": median(all_ms), "p95": percentile(all_ms, 95), "n": len(all_ms)},
+        "errors": [f"session {s.index}: {e}" for s in many for e in s.errors],
+        "single_errors": [f"reference {s.index}: {e}" for s in single for e in s.errors],
+        "interactions": interactions, "phase_wall_s": marks.get("wall"),
+        "throughput_per_s": interactions / marks["wall"] if marks.get("wall") else None,
+        "sessions_per_replica": dict(sorted(Counter(s.cookies.get("atlas_replica", "-") for s in many).items())),
+    }
+
+
+def print_url_report(result: dict) -> None:
+    rows = [[name, f"{result['single'][name]['p50']:,.0f}", f"{result['concurrent'][name]['p50']:,.0f}",
+             f"{result['concurrent'][name]['p95']:,.0f}", f"{result['concurrent'][name]['max']:,.0f}"] for name in STEPS]
+    n = result["config"]["sessions"]
+    print()
+    print(md_table(["interaction (ms)", "1 session p50", f"{n} sessions p50", f"{n} sessions p95", "max"], rows))
+    print()
+    print(f"throughput: {result['throughput_per_s']:.1f} interactions/s ({result['interactions']} in "
+          f"{result['phase_wall_s']:.1f} s); errors: {len(result['errors'])}; "
+          f"sessions per replica: {result['sessions_per_replica']}")
+    for line in result["errors"][:10]:
+        print("error:", line)
+
+
 async def main_async(args: argparse.Namespace) -> int:
+    if args.url:
+        result = await measure_url(args, args.url)
+        path = write_results(result, "-load-url")
+        print_url_report(result)
+        print(f"results: {path.relative_to(REPO_ROOT)}")
+        return 1 if result["errors"] else 0
     began = time.monotonic()
     deadline = began + args.max_seconds
     info = machine_info()
@@ -520,7 +602,7 @@ async def main_async(args: argparse.Namespace) -> int:
     return 0
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--sessions", type=int, default=40, help="concurrent sessions (default 40)")
     parser.add_argument("--ramp", type=float, default=10.0, help="sessions arrive evenly over this many s (default 10)")
@@ -530,10 +612,21 @@ def main() -> int:
     parser.add_argument("--step-timeout", type=float, default=120.0, help="per-step timeout in s (default 120)")
     parser.add_argument("--max-seconds", type=float, default=540.0, help="global deadline in s (default 540)")
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    parser.add_argument("--url", default="", help="drive a server or balancer already running at this loopback URL "
+                        "(http://127.0.0.1:PORT) instead of starting one; no memory/CPU figures")
+    args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 200:
         parser.error("--sessions must be between 1 and 200")
-    return asyncio.run(main_async(args))
+    if args.url:
+        try:
+            loopback_target(args.url)
+        except ValueError as err:
+            parser.error(str(err))
+    return args
+
+
+def main() -> int:
+    return asyncio.run(main_async(parse_args()))
 
 
 if __name__ == "__main__":

@@ -14,12 +14,15 @@ A plain ASGI middleware (no Streamlit, no Starlette imports), installed by ``das
   frames (``/component/...``, the map) may be framed wherever an atlas page may be.
 - **``/_stcore/metrics``** (session counters) answers only clients on this machine that did not come
   through a proxy; others get 404. ``ATLAS_METRICS=open`` or ``off`` changes that.
+- In a replica pool (deploy/), ``ATLAS_REPLICA_ID`` names the replica in an ``X-Atlas-Replica`` header,
+  which the balancer turns into its affinity cookie (and does not pass on).
 
 Every setting has an environment variable (``GuardPolicy.from_env``); docs/deploy.md lists them.
 """
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +45,7 @@ TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 METRICS_MODES = ("loopback", "open", "off")
 COMPONENT_SEGMENT = "/component/"
 METRICS_SUFFIX = "/_stcore/metrics"
+REPLICA_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 LOG_EVERY_S = 60.0  # refused handshakes: one log line, then one summary per minute at most
 
 
@@ -60,8 +64,11 @@ class GuardPolicy:
     embed_paths: tuple[str, ...] = ()  # path prefixes that are embed views, e.g. "/embed"
     referrer_policy: str = "same-origin"  # full address to ourselves, nothing to other sites
     metrics: str = "loopback"  # loopback | open | off
+    replica_id: str = ""  # in a replica pool: sent as X-Atlas-Replica so the balancer can pin the browser
 
     def __post_init__(self) -> None:
+        if self.replica_id and not REPLICA_ID.fullmatch(self.replica_id):
+            raise ValueError(f"ATLAS_REPLICA_ID must be 1-32 letters, digits, '-' or '_', not {self.replica_id!r}")
         if self.metrics not in METRICS_MODES:
             raise ValueError(f"ATLAS_METRICS must be one of {', '.join(METRICS_MODES)}, not {self.metrics!r}")
         for name in ("frame_ancestors", "embed_frame_ancestors", "referrer_policy"):
@@ -84,6 +91,7 @@ class GuardPolicy:
             embed_paths=_split(environ.get("ATLAS_EMBED_PATHS")),
             referrer_policy=environ.get("ATLAS_REFERRER_POLICY", "").strip() or default.referrer_policy,
             metrics=environ.get("ATLAS_METRICS", "").strip().lower() or default.metrics,
+            replica_id=environ.get("ATLAS_REPLICA_ID", "").strip(),
         )
 
     # --- decisions (pure; the middleware below only applies them) ---------------------------------
@@ -205,6 +213,8 @@ class RequestGuard:
             out.append((b"x-content-type-options", b"nosniff"))
         if b"referrer-policy" not in names:
             out.append((b"referrer-policy", self.policy.referrer_policy.encode("latin-1")))
+        if self.policy.replica_id:
+            out.append((b"x-atlas-replica", self.policy.replica_id.encode("ascii")))
         content_type = next((value for name, value in out if name.lower() == b"content-type"), b"")
         if content_type.lower().startswith(b"text/html"):
             framing = self.policy.frame_headers(path, query)

@@ -12,7 +12,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
-for folder in (REPO_ROOT / "bench", REPO_ROOT / "tests" / "e2e", HERE):
+for folder in (REPO_ROOT / "bench", REPO_ROOT / "deploy", REPO_ROOT / "tests" / "e2e", HERE):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 

@@ -146,3 +146,11 @@ def test_metrics_answer_only_direct_loopback_clients(client: str, extra: list, m
 def test_a_bad_setting_is_refused_with_its_name(env: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="ATLAS_METRICS|frame_ancestors|referrer_policy"):
         GuardPolicy.from_env(env)
+
+
+def test_a_replica_names_itself_for_the_balancer_only_when_told() -> None:
+    assert b"x-atlas-replica" not in response_headers(run(RequestGuard(Inner()), http_scope("/")))
+    named = RequestGuard(Inner(b"text/plain"), GuardPolicy.from_env({"ATLAS_REPLICA_ID": "r2"}))
+    assert response_headers(run(named, http_scope("/_stcore/health")))[b"x-atlas-replica"] == b"r2"
+    with pytest.raises(ValueError, match="ATLAS_REPLICA_ID"):
+        GuardPolicy.from_env({"ATLAS_REPLICA_ID": "r2\r\nSet-Cookie: x=1"})
