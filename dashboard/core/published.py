@@ -1,8 +1,9 @@
 """The data files the atlas publishes (Sources page downloads, the offline pack's ``data/`` folder).
 
-Only ``catalog.json``, the layer files it lists and the known tables (``tables/<name>.csv``) are
-published; never a file reached through a symlink, never one whose real path leaves the data folder.
-Anything else dropped into ``data/`` (a stray export, a link to ``/etc/passwd``) stays private.
+Only ``catalog.json``, the layer files it lists (with the licence notices beside them, e.g. the ODbL
+note of the basemap), the known tables (``tables/<name>.csv``) and ``release.json`` are published;
+never a file reached through a symlink, never one whose real path leaves the data folder. Anything
+else dropped into ``data/`` (a stray export, a link to ``/etc/passwd``) stays private.
 """
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from dashboard.core.catalog import load_catalog
 from dashboard.core.tables import SCHEMAS
 
 CATALOG = "catalog.json"
+RELEASE = "release.json"
+#: Tables of the data release that the app itself does not load (the app's own: ``SCHEMAS``).
+RELEASE_TABLES = ("seed_claims",)
 
 
 def safe_data_file(root: Path, relative: str) -> Path | None:
@@ -36,10 +40,16 @@ def safe_data_file(root: Path, relative: str) -> Path | None:
 
 
 def published_files(root: Path) -> list[PurePosixPath]:
-    """The publishable files under ``root``, relative to it: the catalog, then its layer files, then the
-    known tables, each at most once. A missing or broken catalog publishes just the tables."""
+    """The publishable files under ``root``, relative to it: the catalog, its layer files, the licence
+    notices in their folders, the known tables, the release; each at most once. A missing or broken
+    catalog publishes just the tables and the release."""
     specs, _ = load_catalog(root)
-    wanted = [CATALOG, *sorted({spec.file for spec in specs}), *(f"tables/{name}.csv" for name in sorted(SCHEMAS))]
+    layers = sorted({spec.file for spec in specs})
+    folders = sorted({layer.rpartition("/")[0] for layer in layers if "/" in layer})
+    notices = [f"{folder}/{path.name}" for folder in folders if (root / folder).is_dir()
+               for path in sorted((root / folder).glob("LICENSE*"))]
+    tables = [f"tables/{name}.csv" for name in sorted({*SCHEMAS, *RELEASE_TABLES})]
+    wanted = [CATALOG, *layers, *notices, *tables, RELEASE]
     out: list[PurePosixPath] = []
     for relative in dict.fromkeys(wanted):
         if safe_data_file(root, relative) is not None:

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.core.i18n import localized, t
 from dashboard.core.paths import data_dir
-from dashboard.core.published import CATALOG, published_files
+from dashboard.core.published import published_files
 from dashboard.core.release import release_line
 from dashboard.core.tables import split_ids
 from dashboard.core.validation import CONFIDENCE_LEVELS
@@ -65,7 +65,7 @@ common.data_grid(sources, column_config={"url": st.column_config.LinkColumn("URL
 
 st.subheader(t("sources.downloads", lang), anchor=False)
 folder = data_dir()
-files = [relative for relative in published_files(folder) if relative.name != CATALOG]  # catalogued files only
+files = [relative for relative in published_files(folder) if relative.suffix in {".geojson", ".csv"}]  # the data
 grid = st.columns(3)
 for index, relative in enumerate(files):
     mime = "application/geo+json" if relative.suffix == ".geojson" else "text/csv"

@@ -11,8 +11,9 @@ from dashboard.core.published import published_files, safe_data_file
 from dashboard.export import build_pack_zip
 
 REAL = ["catalog.json", "geo/basemap.geojson", "geo/protected_areas_china.geojson",
-        "geo/protected_areas_russia.geojson", "geo/range.geojson", "geo/records.geojson", "tables/captive.csv",
-        "tables/events.csv", "tables/myths.csv", "tables/places.csv", "tables/population.csv", "tables/sources.csv"]
+        "geo/protected_areas_russia.geojson", "geo/range.geojson", "geo/records.geojson", "geo/LICENSE-basemap.md",
+        "tables/captive.csv", "tables/events.csv", "tables/myths.csv", "tables/places.csv", "tables/population.csv",
+        "tables/seed_claims.csv", "tables/sources.csv", "release.json"]
 
 
 def _catalog_add(root: Path, file: str) -> None:
@@ -55,7 +56,7 @@ def test_without_a_usable_catalog_only_the_tables_are_published(data_copy: Path,
         catalog.unlink()
     else:
         catalog.write_text("" if damage == "empty" else catalog.read_text()[: len(catalog.read_text()) // 2])
-    expected = [p for p in REAL if p.startswith("tables/")]
+    expected = [p for p in REAL if p.startswith("tables/")] + ["release.json"]
     if damage != "missing":
         expected = ["catalog.json", *expected]  # a broken catalog is still the catalog (the pack shows it)
     assert [p.as_posix() for p in published_files(data_copy)] == expected
@@ -70,5 +71,5 @@ def test_the_offline_pack_leaves_out_a_symlinked_file(data_copy: Path) -> None:
     _catalog_add(data_copy, "geo/zz_secret.geojson")
     names = zipfile.ZipFile(io.BytesIO(build_pack_zip("en", data_root=data_copy))).namelist()
     data = sorted(n.removeprefix("data/") for n in names if n.startswith("data/"))
-    assert data == REAL
+    assert data == sorted(REAL)
     assert not any("zz_secret" in n for n in names)
