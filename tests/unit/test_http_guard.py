@@ -1,7 +1,6 @@
 """The request guard (dashboard/http_guard.py) on plain ASGI messages: no server, no network."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -38,8 +37,19 @@ def run(guard: RequestGuard, scope: dict[str, Any]) -> list[dict[str, Any]]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(guard(scope, receive, send))
+    _drive(guard(scope, receive, send))
     return sent
+
+
+def _drive(coroutine) -> None:
+    """Run a coroutine that never waits on anything (the fakes here answer at once), without an event
+    loop: a test session with browser tests keeps Playwright's loop running in this thread."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    coroutine.close()
+    raise AssertionError("the guard waited on something the fakes never provide")
 
 
 def ws_scope(origin: str | None, host: str = "127.0.0.1:8501") -> dict[str, Any]:
