@@ -612,11 +612,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--step-timeout", type=float, default=120.0, help="per-step timeout in s (default 120)")
     parser.add_argument("--max-seconds", type=float, default=540.0, help="global deadline in s (default 540)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--hostile", type=int, default=0, metavar="H",
+                        help="a mixed classroom: H of the N sessions upload hostile or heavy files throughout; "
+                             "the others' p95 is compared with a clean run of them (bench/hostile_uploads.py)")
     parser.add_argument("--url", default="", help="drive a server or balancer already running at this loopback URL "
                         "(http://127.0.0.1:PORT) instead of starting one; no memory/CPU figures")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 200:
         parser.error("--sessions must be between 1 and 200")
+    if args.hostile and not 1 <= args.hostile < args.sessions:
+        parser.error("--hostile must be between 1 and N - 1")
+    if args.hostile and args.url:
+        parser.error("--hostile starts its own server: leave out --url")
     if args.url:
         try:
             loopback_target(args.url)
@@ -626,7 +633,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main() -> int:
-    return asyncio.run(main_async(parse_args()))
+    args = parse_args()
+    if args.hostile:
+        from hostile_uploads import main_async as mixed_classroom
+
+        return asyncio.run(mixed_classroom(args))
+    return asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
