@@ -18,6 +18,7 @@ upload is a cache hit: each one is read and measured again.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -104,13 +105,19 @@ def _geojson(geoms: list[shapely.Geometry], rng: random.Random) -> bytes:
         for i, g in enumerate(moved)]}).encode()
 
 
-def hostile_files() -> list[tuple[str, Callable[[random.Random], bytes]]]:
-    view, lying, combs, circle = infinite_view(), lying_count(), _combs(), _circle()
+_TURNS: dict[str, itertools.count] = {}
+VARIANTS = 8  # moved copies of each heavy file, made before the run: the load generator's own loop stays free
+
+
+def hostile_files(seed: int) -> list[tuple[str, list[bytes]]]:
+    """(file name, versions to upload in turn); built before any session starts."""
+    rng = random.Random(seed)
+    combs, circle = _combs(), _circle()
     return [
-        ("gpkg_view_infinite.gpkg", lambda rng: view),
-        ("combs_400.geojson", lambda rng: _geojson(combs, rng)),
-        ("gpkg_2x2501_lying.gpkg", lambda rng: lying),
-        ("v199k.geojson", lambda rng: _geojson([circle], rng)),
+        ("gpkg_view_infinite.gpkg", [infinite_view()]),
+        ("combs_400.geojson", [_geojson(combs, rng) for _ in range(VARIANTS)]),
+        ("gpkg_2x2501_lying.gpkg", [lying_count()]),
+        ("v199k.geojson", [_geojson([circle], rng) for _ in range(VARIANTS)]),
     ]
 
 
@@ -188,7 +195,7 @@ class Uploader(Session):
         msg = self._client_state(list(self.widgets.values()), self.page_hash, self.query_string)
         await self._run(msg, expect="file_uploader")  # the whole page ran: sentinel, no exception element
 
-    async def keep_uploading(self, files: list[tuple[str, Callable[[random.Random], bytes]]], rng: random.Random,
+    async def keep_uploading(self, files: list[tuple[str, list[bytes]]], rng: random.Random,
                              done: asyncio.Event) -> None:
         try:
             await asyncio.wait_for(self._xsrf_cookie(), self.step_timeout)
@@ -198,9 +205,9 @@ class Uploader(Session):
             return
         turn = self.index
         while not done.is_set():
-            name, make = files[turn % len(files)]
+            name, versions = files[turn % len(files)]
+            data = versions[next(_TURNS.setdefault(name, itertools.count())) % len(versions)]  # shared by uploaders
             turn += 1
-            data = make(rng)
             start = time.perf_counter()
             try:
                 await asyncio.wait_for(self.upload(name, data), self.step_timeout)
@@ -230,7 +237,13 @@ def _tree_rss_mb(root: int) -> float:
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
         found |= frontier
-    return sum(rss_mb(pid) for pid in found)
+    total = 0.0
+    for pid in found:
+        try:
+            total += rss_mb(pid)
+        except (RuntimeError, OSError):  # a worker that was just killed (a task over its limit)
+            pass
+    return total
 
 
 async def main_async(args) -> int:
@@ -239,7 +252,7 @@ async def main_async(args) -> int:
     info = machine_info()
     ordinary = args.sessions - args.hostile
     print("building the hostile files ...", flush=True)
-    files = hostile_files()
+    files = hostile_files(args.seed)
     server = start_server(APP, Path(tempfile.mkdtemp(prefix="atlas-load-")))
     sampler = RssSampler(server.pid)
     try:
@@ -269,7 +282,7 @@ async def main_async(args) -> int:
         async def watch_workers() -> None:
             while not done.is_set():
                 workers_peak[0] = max(workers_peak[0], _tree_rss_mb(server.pid))
-                await asyncio.sleep(1)
+                await asyncio.sleep(2)
 
         watcher = asyncio.create_task(watch_workers())
         mixed = await run_phase(server.port, ordinary, args.ramp, tuple(args.think), args.step_timeout, deadline,

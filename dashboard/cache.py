@@ -24,7 +24,7 @@ from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
 from dashboard.core.story import StoryStep, load_story
 from dashboard.core.validation import REGION_BOUNDS, Problem
-from dashboard.ui.fast_map import RenderedMap, render_dual_map, render_map
+from dashboard.ui.fast_map import RenderedGroup, RenderedMap, render_dual_map, render_group, render_map
 
 
 @st.cache_resource(show_spinner=False)
@@ -302,6 +302,21 @@ def measured_area(geoms: list[shapely.Geometry]) -> dict[str, Any]:
         return {"error": "busy"}
     except bounded.Crashed:
         return {"error": "failed"}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _user_layer_group(digest: str, lang: str, _frame: Any) -> RenderedGroup:
+    return render_group(maps.build_user_group(_frame, lang), idx=0)
+
+
+def user_layer_group(frame: Any, lang: str) -> RenderedGroup:
+    """An uploaded layer as the map's extra feature group, rendered once per upload and language
+    (the largest upload the reader accepts takes about a second of the server's time to render)."""
+    digest = hashlib.sha256()
+    for wkb in shapely.to_wkb(frame.geometry.values):
+        digest.update(wkb)
+    digest.update(frame.drop(columns=frame.geometry.name).to_json(orient="split").encode("utf-8"))
+    return _user_layer_group(digest.hexdigest(), lang, frame)
 
 
 @st.cache_resource(show_spinner=False)

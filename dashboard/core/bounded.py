@@ -57,9 +57,10 @@ log = logging.getLogger(__name__)
 
 #: What a worker needs, imported once by the fork server (never the server's __main__).
 PRELOAD = ("dashboard.upload", "dashboard.core.stats", "dashboard.core.loaders")
-WORKERS = max(1, int(os.environ.get("ATLAS_WORKERS", "2")))
+# One core is left to the server: 1 worker on 2 cores, 2 from 3 cores up (ATLAS_WORKERS overrides).
+WORKERS = max(1, int(os.environ.get("ATLAS_WORKERS", min(2, (os.cpu_count() or 2) - 1))))
 MEMORY_MB = 1024  # address space a worker may add to its size after start-up
-NICE = 10  # a worker yields the CPU to the server's page runs
+NICE = int(os.environ.get("ATLAS_WORKER_NICE", "10"))  # a worker yields the CPU to the server's page runs
 MAX_TASKS = 100  # tasks before a worker is replaced (keeps memory flat)
 
 

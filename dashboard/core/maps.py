@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 import folium
+import numpy as np
 import shapely
 import shapely.geometry
 from branca.element import Element, MacroElement
@@ -550,19 +551,24 @@ USER_STYLE = LayerStyle(color="#CC79A7", fill_color="#CC79A7", fill_opacity=0.15
 
 
 USER_POPUP_BUDGET = 2_000_000  # characters of popup tables for one user layer (the rest: names only)
+# Uploaded outlines are drawn simplified to about 10 m (0.0001 degrees), invisible at the map's zoom levels:
+# a 200,000-corner upload is then a few thousand corners to send and draw. Measuring uses the full shapes.
+USER_DISPLAY_TOLERANCE = 1e-4
 
 
 def user_collection(frame: Any, lang: str) -> dict[str, Any]:
     """A user's uploaded or drawn areas as GeoJSON with escaped tooltip/popup HTML (values are untrusted).
 
-    Popups list every attribute until ``USER_POPUP_BUDGET`` characters are used (5,000 shapes with 20
+    Outlines are drawn simplified to ``USER_DISPLAY_TOLERANCE`` degrees. Popups list every attribute until ``USER_POPUP_BUDGET`` characters are used (5,000 shapes with 20
     long values each would make a 20 MB map message); later shapes' popups show their name only.
     """
     features = []
     columns = [column for column in frame.columns if column != frame.geometry.name]
     records = frame[columns].to_dict("records")  # keeps every column name ("Area (ha)", "2020", "class")
     budget = USER_POPUP_BUDGET
-    for index, (values, geometry) in enumerate(zip(records, frame.geometry), start=1):
+    shown = shapely.simplify(np.asarray(frame.geometry.values, dtype=object), USER_DISPLAY_TOLERANCE,
+                             preserve_topology=True)
+    for index, (values, geometry) in enumerate(zip(records, shown), start=1):
         name = str(values.get("name") or f"{t('user.area', lang)} {index}")
         rows = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{escape(str(k))}</th>"
                        f"<td>{escape(str(v))}</td></tr>" for k, v in values.items() if k != "name")

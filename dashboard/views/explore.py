@@ -70,7 +70,7 @@ if not map_first:
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles), compact_popups=True)
 base = cache.explore_base_map(lang, chosen, tiles)  # rendered once, shared by every session; carries every era
 uploaded, upload_error = user_area.uploaded_frame()
-groups = [fast_map.render_group(maps.build_user_group(uploaded, lang), idx=0)] if uploaded is not None else []
+groups = [cache.user_layer_group(uploaded, lang)] if uploaded is not None else []
 
 map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
 with map_column:

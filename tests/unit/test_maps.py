@@ -285,3 +285,17 @@ def test_user_layer_popups_stop_listing_values_past_their_budget(monkeypatch) ->
     popups = [f["properties"]["_popup"] for f in maps.user_collection(frame, "en")["features"]]
     assert ["x" * 40 in popup for popup in popups] == [True, False, False]
     assert all(f">{name}</h4>" in popup for name, popup in zip("abc", popups))
+
+
+def test_a_huge_uploaded_outline_is_drawn_simplified_but_keeps_its_shape() -> None:
+    """A 199,000-corner upload used to be an 8 MB map script rendered in the server on every upload."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    angles = np.linspace(0, 2 * np.pi, 199_000, endpoint=False)
+    circle = shapely.Polygon(np.column_stack([131.5 + 0.5 * np.cos(angles), 43.5 + 0.4 * np.sin(angles)]))
+    frame = gpd.GeoDataFrame({"name": ["c"]}, geometry=[circle], crs=4326)
+    drawn = shapely.geometry.shape(maps.user_collection(frame, "en")["features"][0]["geometry"])
+    assert shapely.get_num_coordinates(drawn) < 5_000
+    assert drawn.symmetric_difference(circle).area < 1e-4 * circle.length  # at most ~10 m off along the outline
