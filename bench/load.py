@@ -9,8 +9,8 @@ throughput); ``bench/pool_load.py`` uses it for 2 replicas against 1. Each sessi
 1. initial load -- GET / (index.html), /_stcore/health and /_stcore/host-config, open the
    websocket and run the Explore page: its map-first run, then (the "map drawn" report the browser
    would send, sent at once) the run that draws the rest of the page,
-2. era change 1 and 3. era change 2 -- move the era slider one step left (the widget states the
-   browser would send: every widget of the last run, the era as its option label). The slider is
+2. era change 1 and 3. era change 2 -- pick the era one step left on the era control (the widget states
+   the browser would send: every widget of the last run, the era element's state). The control is
    in a fragment, so like the browser this asks for a fragment rerun (``fragment_id``),
 4. population page -- the sidebar link (a rerun with the Population page's script hash).
 
@@ -26,7 +26,7 @@ script runs share one GIL. Browser-side cost is what bench/run.py measures, one 
 
 Each step checks the run really worked: script_finished "successfully", no exception element,
 the ``atlas-ready`` sentinel received (not for a fragment run: it is outside), and the step's main
-element (Explore: the st_folium component; era change: the era slider, alone in its fragment;
+element (Explore: the st_folium component; era change: the era control, alone in its fragment;
 Population: the Vega-Lite chart). Anything else, a closed socket or a step timeout
 is an error. Sessions arrive over ``--ramp`` seconds and pause ``--think`` seconds between steps
 (students read before they click); ``--ramp 0 --think 0 0`` is a worst-case burst.
@@ -69,7 +69,7 @@ from _common import (  # noqa: E402
 
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
-from dashboard.ui.era_sync import DRAWN_EVENT  # noqa: E402
+from dashboard.ui.era_control import DRAWN as DRAWN_EVENT, NAME as ERA_ELEMENT  # noqa: E402
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 STEPS = ("initial load", "era change 1", "era change 2", "population page")
@@ -202,6 +202,10 @@ class Session:
             state.string_array_value.data.extend(list(proto.raw_value) or [options[int(proto.default[0])]])
         elif kind == "file_uploader":
             state.file_uploader_state_value.SetInParent()
+        elif kind == "bidi_component" and proto.component_name == ERA_ELEMENT and '"tracks": [{' in proto.json:
+            data = json.loads(proto.json)  # the era element: its state is the era of each track
+            options = [era["id"] for era in data["eras"]]
+            state.json_value = json.dumps({track["name"]: track["value"] for track in data["tracks"]})
         else:
             return None  # buttons, dataframes without selection, ...: the browser sends nothing either
         if known is not None and not server_set:
@@ -258,8 +262,8 @@ class Session:
                 if element_kind == "markdown" and SENTINEL in element.markdown.body \
                         and "<style>" not in element.markdown.body:
                     sentinel = True
-                elif element_kind == "bidi_component" and element.bidi_component.component_name == "atlas_era_sync" \
-                        and json.loads(element.bidi_component.json or "{}").get("report"):
+                elif element_kind == "bidi_component" and element.bidi_component.component_name == ERA_ELEMENT \
+                        and json.loads(element.bidi_component.json or "{}").get("report_drawn"):
                     self.report_drawn_id = element.bidi_component.id
                 elif element_kind == "exception":
                     exception = f"{element.exception.type}: {element.exception.message}"[:300]
@@ -307,23 +311,22 @@ class Session:
             trigger.id = f"$$STREAMLIT_INTERNAL_KEY_{self.report_drawn_id}__events"
             trigger.json_trigger_value = json.dumps([{"event": DRAWN_EVENT, "value": True}])
             self.report_drawn_id = ""
-            await self._run(msg, expect="slider")
+            await self._run(msg, expect="multiselect")
         elif not first.sentinel:
             raise StepError("no atlas-ready sentinel in the run")
 
     async def era_change(self) -> None:
-        era = next((w for w in self.widgets.values() if w.state.id.endswith("-w_era")), None)
+        era = next((w for w in self.widgets.values() if w.state.id.endswith("-explore_era")), None)
         if era is None or not era.options:
-            raise StepError("no era slider in the last run")
-        current = era.options.index(era.state.string_array_value.data[0])
+            raise StepError("no era control in the last run")
+        current = era.options.index(json.loads(era.state.json_value)["era"])
         target = current - 1 if current > 0 else current + 1
-        del era.state.string_array_value.data[:]
-        era.state.string_array_value.data.append(era.options[target])
+        era.state.json_value = json.dumps({"era": era.options[target]})
         fragment_id = self.fragments.get(era.state.id, "")
         msg = self._client_state(list(self.widgets.values()), self.page_hash, self.query_string, fragment_id)
-        # the slider is alone in its fragment: the browser shows the era itself (map, legend, figures,
-        # share link), so the run sends back only the slider
-        await self._run(msg, expect="slider", fragment=bool(fragment_id))
+        # the era control is alone in its fragment: the browser shows the era itself (map, legend, figures,
+        # address, share link), so the run sends back only the control
+        await self._run(msg, expect="bidi_component", fragment=bool(fragment_id))
 
     async def population(self) -> None:
         page = self.pages.get("population")

@@ -10,7 +10,7 @@ select_slider and the sentinel) -- warms each once, then interleaves N measureme
 * page ready: until the map is drawn and the page's last element, the ``atlas-ready`` sentinel, is
   on the page (on Explore it comes with the run that follows the map-first run). Every measurement
   opens a new page (= a new Streamlit session) in a browser context whose HTTP cache was warmed once.
-* rerun time: app -- from the key press that moves the era slider until the range path's ``d``
+* rerun time: app -- from the key press that moves the era control (a radio group) until the range path's ``d``
   (Leaflet's default overlay pane) changed in the map iframe, the page's per-era blocks (legend,
   key figures, share link: ``data-atlas-era-panel``) show the new era, the address bar changed, and
   the script state is back to ``notRunning`` after the server's ``script_finished`` arrived; baseline -- the same key press on
@@ -83,7 +83,7 @@ INIT_SCRIPT = r"""
     panels: [], urls: [], origin: performance.timeOrigin};
   const mark = (name) => { if (!(name in b.marks)) b.marks[name] = now(); };
   document.addEventListener('keydown', () => b.keys.push(now()), true);
-  // Address-bar changes (Streamlit's, and the era slider's own: dashboard/ui/era_sync.py).
+  // Address-bar changes (Streamlit's, and the era control's own: dashboard/ui/era_control/index.js).
   for (const name of ['pushState', 'replaceState']) {
     const native = history[name];
     history[name] = function (...args) { const r = native.apply(this, args); b.urls.push({t: now(), url: location.href}); return r; };
@@ -303,8 +303,10 @@ class Target:
         if self.position + self.direction < 0 or self.position + self.direction > 4:
             self.direction = -self.direction
         key = "ArrowLeft" if self.direction < 0 else "ArrowRight"
-        slider = page.get_by_role("slider").first
-        slider.focus()
+        # the app's era control is a radio group (arrow keys move and choose); the baseline's a select_slider
+        control = (page.get_by_role("slider") if self.kind == "baseline"
+                   else page.locator('[role="radio"][aria-checked="true"]')).first
+        control.focus()
         page.evaluate(RESET_RERUN_JS)
         self._rerun_counter.update(bytes=0, frames=0, largest=0)
         server_before = self.server.cpu_seconds()

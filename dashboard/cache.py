@@ -14,17 +14,16 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from streamlit_folium import generate_js_hash
-
 from dashboard.core import bounded, charts, maps, stats
 from dashboard.core.figures import NumberedEvent
 from dashboard.core.i18n import localized
 from dashboard.core.maps import layer_collection
 from dashboard.core.loaders import Atlas, load_atlas
 from dashboard.core.paths import data_dir
+from dashboard.core.rendered_map import (RenderedGroup, RenderedMap, component_key, render_dual_map, render_group,
+                                         render_map)
 from dashboard.core.story import StoryStep, load_story
 from dashboard.core.validation import REGION_BOUNDS, Problem
-from dashboard.ui.fast_map import RenderedGroup, RenderedMap, render_dual_map, render_group, render_map
 
 
 @st.cache_resource(show_spinner=False)
@@ -145,41 +144,48 @@ def population_spec(units: list[str], regions: list[str], lang: str, highlight: 
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
-def _era_map(folder: str, lang: str, layers: tuple[str, ...], tiles: tuple[str, ...], explore: bool) -> RenderedMap:
+def _era_map(folder: str, lang: str, layers: tuple[str, ...], tiles: tuple[str, ...], explore: bool,
+             era: str | None) -> RenderedMap:
     # Explore: short popups (its details panel has the full record) and the draw tool; the story: neither
     options = maps.MapOptions(lang=lang, layers=frozenset(layers), online_tiles=tiles, compact_popups=explore,
                               collections=display_collection)
     current = _atlas_for(folder)
     fmap = maps.build_base_map(current, options)
-    maps.add_era_switch(fmap, current, options)
+    maps.add_era_switch(fmap, current, options, era)
     if explore:
         maps.add_draw_tool(fmap, options.asset_base)
     return render_map(fmap)
 
 
-def explore_base_map(lang: str, layers: list[str], tiles: list[str]) -> RenderedMap:
+def explore_base_map(lang: str, layers: list[str], tiles: list[str], era: str | None = None) -> RenderedMap:
     """The Explore map with every era (the page picks one in the browser) and the draw tool.
 
     Rendered once per language, layers and tiles: an era change sends the browser nothing new.
+    ``era``: the era it shows before the browser picks one (only when the browser cannot reach the map
+    frame: ``era_control.era_sent_with_map``; the newest otherwise).
     """
-    return _era_map(str(data_dir()), lang, tuple(sorted(layers)), tuple(tiles), explore=True)
+    return _era_map(str(data_dir()), lang, tuple(sorted(layers)), tuple(tiles), True, era)
 
 
-def story_base_map(lang: str, layers: list[str]) -> RenderedMap:
+def story_base_map(lang: str, layers: list[str], era: str | None = None) -> RenderedMap:
     """The guided story's map with every era (each step picks era and view in the browser), rendered once
     per language and layers."""
-    return _era_map(str(data_dir()), lang, tuple(sorted(layers)), (), explore=False)
+    return _era_map(str(data_dir()), lang, tuple(sorted(layers)), (), False, era)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _compare(folder: str, left: str, right: str, lang: str, layers: tuple[str, ...]) -> RenderedMap:
+def _compare(folder: str, lang: str, layers: tuple[str, ...], left: str | None, right: str | None) -> RenderedMap:
     options = maps.MapOptions(lang=lang, layers=frozenset(layers), collections=display_collection)
-    return render_dual_map(maps.build_compare_map(_atlas_for(folder), left, right, options))
+    current = _atlas_for(folder)
+    eras = [era["id"] for era in current.eras()]
+    return render_dual_map(maps.build_compare_map(current, left or eras[0], right or eras[-1], options, every_era=True))
 
 
-def compare_map(left: str, right: str, lang: str, layers: list[str]) -> RenderedMap:
-    """The two synchronised Compare maps, rendered once per pair of eras, language and layers."""
-    return _compare(str(data_dir()), left, right, lang, tuple(sorted(layers)))
+def compare_map(lang: str, layers: list[str], left: str | None = None, right: str | None = None) -> RenderedMap:
+    """The two synchronised Compare maps, each with every era (the page picks them in the browser),
+    rendered once per language and layers. ``left``/``right``: the eras they show before the browser
+    picks (only when it cannot reach the map frame; else the oldest and the newest)."""
+    return _compare(str(data_dir()), lang, tuple(sorted(layers)), left, right)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -201,7 +207,7 @@ def compare_figures(left: str, right: str, lang: str, large: bool = False) -> tu
 @st.cache_resource(show_spinner=False, max_entries=256)
 def map_component_key(script: str, key: str) -> str:
     """st_folium's component key for a map script (a hash of ~300 kB, so worth keeping)."""
-    return generate_js_hash(script, key, False)
+    return component_key(script, key)
 
 
 @st.cache_resource(show_spinner=False)

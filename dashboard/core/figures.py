@@ -35,14 +35,14 @@ def figures_html(figures: list[KeyFigure], title: str, sentence: str = "", prove
             + (summary_html(sentence) if sentence else ""))
 
 
-ERA_PANEL_ATTRIBUTE = "data-atlas-era-panel"  # dashboard.ui.era_sync shows the panel of the slider's era
+ERA_PANEL_ATTRIBUTE = "data-atlas-era-panel"  # dashboard.ui.era_control shows the panel of the chosen era
 
 
 def era_panels(panels: Mapping[str, str], current: str) -> str:
     """One block in a version per era (``panels``: era id -> HTML), of which only ``current`` is shown.
 
     The others are in the page but ``hidden`` (screen readers skip them too): when the era slider
-    moves, the browser shows the new era's version at once (``dashboard.ui.era_sync``), and the
+    moves, the browser shows the new era's version at once (``dashboard.ui.era_control``), and the
     server, which sends the same block again on its next full run, has nothing to redraw.
     """
     return "".join(f'<div {ERA_PANEL_ATTRIBUTE}="{escape(era)}"{"" if era == current else " hidden"}>{html}</div>'

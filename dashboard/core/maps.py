@@ -436,10 +436,12 @@ def build_era_group(atlas: Atlas, era_id: str, lang: str, popups: bool = True, c
 class EraSwitch(MacroElement):
     """Every era's range shipped once with the map; the page picks the one shown, in the browser.
 
-    The frame gets ``window.atlasShowEra(era_id)``; its root element's ``data-atlas-era`` says which is
-    shown. The first era shown is the ``data-atlas-era`` attribute of the frame's element, when a
-    same-origin embedding page set one, else ``default``. Likewise ``window.atlasShowView(lat, lng,
-    zoom)`` and a ``data-atlas-view="lat,lng,zoom"`` attribute for the map's first view.
+    The frame gets ``window.atlasShowEra(era_id, side)`` (``side``: ``"main"``, or Compare's ``"left"``
+    and ``"right"``, one switch per map of a DualMap); its root element's ``data-atlas-era`` (another
+    side: ``data-atlas-era-<side>``) says which is shown. The first era shown is the same attribute of
+    the frame's element, when a same-origin embedding page set one (``dashboard/ui/era_control``), else
+    ``default``. Likewise, on the main side, ``window.atlasShowView(lat, lng, zoom)`` and a
+    ``data-atlas-view="lat,lng,zoom"`` attribute for the map's first view.
     All eras are features of one GeoJSON layer whose group joins the map only after the other eras are
     taken out (so only one is ever drawn). Handlers bound to the map's layers when it is created
     (st_folium's click reporting) sit on that GeoJSON layer, so they hear an era shown later too.
@@ -447,45 +449,55 @@ class EraSwitch(MacroElement):
 
     _template = Template("""{% macro script(this, kwargs) %}
 (function () {
-  var eras = {}, shown = null, layer = {{ this.geojson.get_name() }};
+  var eras = {}, shown = null, layer = {{ this.geojson.get_name() }}, side = {{ this.side|tojson }};
+  var attribute = side === "main" ? "data-atlas-era" : "data-atlas-era-" + side;
   layer.eachLayer(function (feature) { eras[feature.feature.properties.id] = feature; });
   layer.clearLayers();
-  window.atlasShowEra = function (eraId) {
+  var switches = window.atlasEraSwitches = window.atlasEraSwitches || {};
+  switches[side] = function (eraId) {
     if (!Object.prototype.hasOwnProperty.call(eras, eraId) || eraId === shown) return;
     if (shown !== null) layer.removeLayer(eras[shown]);
     layer.addLayer(eras[eraId]);
     shown = eraId;
-    document.documentElement.setAttribute("data-atlas-era", eraId);
+    document.documentElement.setAttribute(attribute, eraId);
+  };
+  window.atlasShowEra = function (eraId, which) {
+    var show = switches[which || "main"];
+    if (show) show(eraId);
   };
   var map = {{ this._parent.get_name() }};
-  window.atlasShowView = function (lat, lng, zoom) {
-    if (isFinite(lat) && isFinite(lng) && isFinite(zoom)) map.setView([lat, lng], zoom);
-  };
+  if (side === "main") {
+    window.atlasShowView = function (lat, lng, zoom) {
+      if (isFinite(lat) && isFinite(lng) && isFinite(zoom)) map.setView([lat, lng], zoom);
+    };
+  }
   var first = {{ this.default|tojson }}, view = null;
-  try {
-    var frame = window.frameElement;
-    if (frame && frame.dataset && frame.dataset.atlasEra) first = frame.dataset.atlasEra;
-    if (frame && frame.dataset && frame.dataset.atlasView) view = frame.dataset.atlasView.split(",").map(Number);
-  } catch (error) { /* a frame from another origin: keep the default */ }
-  window.atlasShowEra(first);
-  if (shown === null) window.atlasShowEra({{ this.default|tojson }});
+  var frame = null;
+  try { frame = window.frameElement; } catch (error) { frame = null; }  /* another origin: the defaults */
+  if (frame && frame.getAttribute(attribute)) first = frame.getAttribute(attribute);
+  if (frame && side === "main" && frame.getAttribute("data-atlas-view"))
+    view = frame.getAttribute("data-atlas-view").split(",").map(Number);
+  switches[side](first);
+  if (shown === null) switches[side]({{ this.default|tojson }});
   if (view && view.length === 3) window.atlasShowView(view[0], view[1], view[2]);
   {{ this.group.get_name() }}.addTo(map);
 })();
 {% endmacro %}""")
 
-    def __init__(self, group: folium.FeatureGroup, geojson: folium.GeoJson, default: str) -> None:
+    def __init__(self, group: folium.FeatureGroup, geojson: folium.GeoJson, default: str, side: str = "main") -> None:
         super().__init__()
         self._name = "EraSwitch"
         self.group = group
         self.geojson = geojson
         self.default = default
+        self.side = side
 
 
-def add_era_switch(fmap: folium.Map, atlas: Atlas, opts: MapOptions, default: str | None = None) -> list[str]:
-    """Give ``fmap`` every era's range, one shown at a time (:class:`EraSwitch`); returns the era ids.
-
-    The era shown first, unless the embedding page asks for another, is ``default`` (else the newest).
+def add_era_switch(fmap: folium.Map, atlas: Atlas, opts: MapOptions, default: str | None = None,
+                   side: str = "main") -> list[str]:
+    """Give ``fmap`` every era's range, one shown at a time (:class:`EraSwitch` for ``side``); returns the
+    era ids. The era shown first, unless the embedding page asks for another, is ``default`` (else the
+    newest).
     """
     layer = atlas.range_layer()
     era_ids = [era["id"] for era in atlas.eras()]
@@ -496,7 +508,7 @@ def add_era_switch(fmap: folium.Map, atlas: Atlas, opts: MapOptions, default: st
     geojson = _geojson(data, "era_switch", layer.spec.style, None)
     geojson.add_to(group)
     group.add_to(fmap)
-    EraSwitch(group, geojson, default if default in era_ids else era_ids[-1]).add_to(fmap)
+    EraSwitch(group, geojson, default if default in era_ids else era_ids[-1], side).add_to(fmap)
     return era_ids
 
 
@@ -535,13 +547,20 @@ def _specs(atlas: Atlas, role: str) -> list[LayerSpec]:
     return [layer.spec for layer in atlas.layers_with_role(role)]
 
 
-def build_compare_map(atlas: Atlas, left_era: str, right_era: str, opts: MapOptions) -> DualMap:
-    """Two synchronised maps side by side, one era each, with the same parks and context."""
+def build_compare_map(atlas: Atlas, left_era: str, right_era: str, opts: MapOptions,
+                      every_era: bool = False) -> DualMap:
+    """Two synchronised maps side by side, one era each, with the same parks and context.
+
+    ``every_era``: each map carries every era and shows ``left_era`` / ``right_era`` first; the page
+    picks the eras in the browser (:class:`EraSwitch` sides ``"left"`` and ``"right"``)."""
     dual = DualMap(location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None, control_scale=True)
-    for side, era_id in ((dual.m1, left_era), (dual.m2, right_era)):
+    for side, era_id, name in ((dual.m1, left_era, "left"), (dual.m2, right_era, "right")):
         _add_panes(side)
         _shared_layers(side, atlas, opts)
-        build_era_group(atlas, era_id, opts.lang, opts.popups, opts.compact_popups, opts.collections).add_to(side)
+        if every_era:
+            add_era_switch(side, atlas, opts, era_id, side=name)
+        else:
+            build_era_group(atlas, era_id, opts.lang, opts.popups, opts.compact_popups, opts.collections).add_to(side)
     _add_style(dual.m1)
     use_local_assets(dual, opts.asset_base)
     return dual

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.figures import EVENT_KEY_CSS, era_panels, event_key_html, summary_html
+from dashboard.core.figures import EVENT_KEY_CSS, NumberedEvent, event_key_html, summary_html
 from dashboard.core.i18n import number, t
 from dashboard.core.validation import Problem
 
@@ -40,11 +40,9 @@ def summary_sentence(summary: str) -> None:
     st.html(summary_html(summary))
 
 
-def event_key(lang: str) -> None:
-    """Under a population timeline: what each numbered event on it is."""
-    from dashboard import cache
-
-    html = event_key_html(t("chart.events_title", lang), cache.event_key(lang), t("facts.sources", lang))
+def event_key(events: list[NumberedEvent], lang: str) -> None:
+    """Under a population timeline: what each numbered event on it is (``cache.event_key``)."""
+    html = event_key_html(t("chart.events_title", lang), events, t("facts.sources", lang))
     if html:
         st.html(html)
 
@@ -120,7 +118,7 @@ def base_css() -> None:
         .atlas-figure-value {font-size: 2.25rem; line-height: 1.25; color: #31333f;}
         .atlas-figure-meaning {font-size: 0.8rem; line-height: 1.35; color: #555;}
         .atlas-sentinel {display: none;}
-        div[class*="st-key-atlas_era_sync_"] {display: none;}
+        .st-key-atlas_address {display: none;}
         .st-key-explore_controls {min-height: 4.6rem;}
         .atlas-share, .atlas-hint {font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);}  /* as st.caption */
         .atlas-share, .atlas-details-panel {border-top: 1px solid rgba(49, 51, 63, 0.2);}  /* as st.divider */
@@ -133,43 +131,23 @@ def base_css() -> None:
         """ + EVENT_KEY_CSS + "</style>", unsafe_allow_html=True)
 
 
-def share_link(page: str, eras: Sequence[str] = ()) -> None:
-    """Mirror the view in the URL, and show it in the sidebar as a link to copy and share.
-
-    With ``eras`` the link comes in a version per era (``era_panels``), and the browser shows the
-    era slider's at once, as it does for the address bar.
-    """
-    from dashboard import cache
-    from dashboard.ui import state
-
-    atlas = cache.atlas()
-    params = state.sync_url(atlas, page)
+def share_link(label: str, page: str, params: Mapping[str, str]) -> None:
+    """The view's address in the sidebar, to copy and share. The browser keeps it equal to the address
+    bar when the view changes there (``era_control``: it rewrites every ``data-atlas-share-link``)."""
     origin = urlsplit(st.context.url or "http://localhost:8501/")
-
-    def link(query: dict[str, str]) -> str:
-        return f'<code>{escape(f"{origin.scheme}://{origin.netloc}/?{urlencode(query)}")}</code>'
-
-    if eras:
-        shown = era_panels({era: link(state.view_params(atlas, page, era=era)) for era in eras},
-                           state.current_view(atlas).era)
-    else:
-        shown = link(params)
-    st.sidebar.html(f'<div class="atlas-share"><span>{escape(t("sidebar.link", state.lang()))}</span>{shown}</div>')
+    path = "/" if page == "explore" else f"/{page}"
+    url = f"{origin.scheme}://{origin.netloc}{path}" + (f"?{urlencode(params)}" if params else "")
+    st.sidebar.html(f'<div class="atlas-share"><span>{escape(label)}</span>'
+                    f'<code data-atlas-share-link>{escape(url)}</code></div>')
 
 
-def finish_page(page: str, eras: Sequence[str] = ()) -> None:
-    """End every page the same way: the share link (in a version per era of ``eras``), the ready marker."""
-    from dashboard.ui import state
-
-    from dashboard import cache
-    from dashboard.core.release import release_line
-
-    lang = state.lang()
-    share_link(page, eras)
-    st.caption(md(release_line(cache.atlas().release, lang)))  # the data version a citation names
-    if state.presenter():
+def finish_page(lang: str, presenter: bool, exit_presenter: Callable[[], None], release: str) -> None:
+    """End every page the same way: the data release a citation names (``release``, a sentence), in
+    presenter view its exit button, then the ready marker."""
+    st.caption(md(release))
+    if presenter:
         st.button(t("sidebar.exit_presenter", lang), icon=":material/close_fullscreen:", key="exit_presenter",
-                  on_click=lambda: st.session_state.update({state.PRESENTER: False}))
+                  on_click=exit_presenter)
     st.markdown(f'<span class="atlas-sentinel">{READY_SENTINEL}</span>', unsafe_allow_html=True)
 
 
@@ -181,10 +159,9 @@ def md(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def offline_pack_button(lang: str, key: str) -> None:
-    """Download the self-contained offline pack (maps, chart, sources, data) for classrooms without internet."""
-    from dashboard import cache
-
-    st.download_button(t("export.download", lang), data=lambda: cache.offline_pack(lang),
+def offline_pack_button(lang: str, key: str, pack: Callable[[], bytes]) -> None:
+    """Download the self-contained offline pack (maps, chart, sources, data) for classrooms without internet;
+    ``pack`` builds it (``lambda: cache.offline_pack(lang)``) when the reader asks for it."""
+    st.download_button(t("export.download", lang), data=pack,
                        file_name=f"amur-leopard-atlas-{lang}.zip", mime="application/zip",
                        icon=":material/download_for_offline:", key=key, help=t("export.download_help", lang))

@@ -20,7 +20,7 @@ from dashboard import cache
 from dashboard.core.i18n import Message, area_text, localized, percent, t
 from dashboard.core.loaders import Atlas
 from dashboard.ui.common import data_grid, md
-from dashboard.ui.fast_map import UNREADABLE_VALUE
+from dashboard.ui.map_component import UNREADABLE_VALUE
 from dashboard.upload import MAX_UPLOAD_BYTES, UserLayerError, in_region, read_upload
 
 UPLOADED = "user_upload"  # (file id, frame or None, Message or None)

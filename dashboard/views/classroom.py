@@ -10,7 +10,7 @@ from dashboard import cache
 from dashboard.core import quiz
 from dashboard.core.i18n import localized, t
 from dashboard.core.tables import split_ids
-from dashboard.ui import common, era_sync, fast_map, media_buttons, state
+from dashboard.ui import common, era_control, map_component, media_buttons, state
 from dashboard.ui.details import citations_markdown
 
 QUIZ_ORDER = "quiz_order"
@@ -45,7 +45,7 @@ steps = cache.story()
 
 if not presenter:
     st.header(t("classroom.title", lang), anchor=False)
-    common.offline_pack_button(lang, key="pack_classroom")
+    common.offline_pack_button(lang, key="pack_classroom", pack=lambda: cache.offline_pack(lang))
 
     def slides() -> None:
         media_buttons.handout_buttons(lang, key="media_handout")
@@ -57,13 +57,9 @@ story_tab, quiz_tab = st.tabs([t("classroom.story", lang), t("classroom.quiz", l
 
 
 def go_to_step(number: int) -> None:
-    """Move the story to step ``number`` (1-based) and make the map and chart follow it."""
-    number = max(1, min(len(steps), number))
-    step = steps[number - 1]
-    st.session_state[state.STEP] = number
-    st.session_state[state.ERA] = step.era
-    st.session_state[state.LAYERS] = list(step.layers)
-    st.session_state["chart_highlight"] = step.highlight
+    """Move the story to step ``number`` (1-based); the map and chart follow the step (its own era,
+    layers and years: Explore's era and layers are left as the reader set them)."""
+    st.session_state[state.STEP] = max(1, min(len(steps), number))
 
 
 with story_tab:
@@ -85,18 +81,21 @@ with story_tab:
             with st.expander(t("facts.sources", lang)):
                 st.markdown(citations_markdown(step.source_ids, atlas.table("sources"), lang), unsafe_allow_html=True)
         with map_column:
-            base = cache.story_base_map(lang, list(step.layers))  # shared; the step's era and view are sent apart
+            # shared; the step's era and view are sent apart (unless the browser cannot reach the map frame)
+            era_in_map = step.era if era_control.era_sent_with_map() else None
+            base = cache.story_base_map(lang, list(step.layers), era_in_map)
             with st.container(key=STORY_MAP_BOX):
-                fast_map.show(base, [], key="story_map", height=430 if not presenter else 500, returned_objects=[],
-                              hash_key=cache.map_component_key)
-            era_sync.show_era(STORY_MAP_BOX, step.era, base.map_id, view=(*step.center, step.zoom))
+                map_component.show(base, [], key="_".join(filter(None, ["story_map", era_in_map])),
+                                   height=430 if not presenter else 500,
+                                   returned_objects=[], hash_key=cache.map_component_key)
+            era_control.show("story_era", [], lang, map_box=STORY_MAP_BOX, era=step.era, view=(*step.center, step.zoom))
         population = atlas.table("population")
         if len(population) and step.highlight:
             units, regions = sorted(set(population["unit"])), sorted(set(population["region"]))
             height = 420 if presenter else 320  # the presenter view's larger legends take more of it
             st.vega_lite_chart(cache.population_spec(units, regions, lang, step.highlight, height=height, large=presenter),
                                width="stretch")
-            common.event_key(lang)
+            common.event_key(cache.event_key(lang), lang)
             start, end = step.highlight
             years = str(start) if start == end else f"{start}–{end}"
             common.summary_and_table(t("classroom.chart_summary", lang, years=years),
@@ -114,6 +113,8 @@ with quiz_tab:
             st.session_state[QUIZ_ORDER] = random.sample(ids, len(ids))
             st.session_state[QUIZ_ANSWERS] = {}
         answers: dict[str, str] = st.session_state.setdefault(QUIZ_ANSWERS, {})
+        if answers:
+            state.note_losable("quiz")  # lives only in this session: a restart or reload says it was lost
         by_id = myths.set_index("id")
         verdicts = {myth_id: str(verdict) for myth_id, verdict in by_id["verdict"].items()}
         top = st.columns([0.7, 0.3], vertical_alignment="center")
@@ -154,4 +155,3 @@ with quiz_tab:
                     for column, choice in zip(buttons, quiz.ANSWERS):
                         column.button(t(f"quiz.answer.{choice}", lang), key=f"quiz_{myth_id}_{choice}",
                                       on_click=answer, args=(myth_id, choice), width="stretch")
-common.finish_page("classroom")

@@ -1,4 +1,9 @@
-"""Compare: any two eras side by side on synchronised maps, with area by country and province."""
+"""Compare: any two eras side by side on synchronised maps, with area by country and province.
+
+The two eras are chosen with the era element (``ui.era_control``): the maps carry every era, so a
+new pair shows at once in the browser and only the figures below come from the server. Play steps
+the right-hand map through the eras after the left-hand one (then -> now), stopping at the newest.
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -7,9 +12,9 @@ from dashboard import cache
 from dashboard.core import maps
 from dashboard.core.i18n import area_text, localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, fast_map, media_buttons, state
+from dashboard.ui import common, era_control, map_component, media_buttons, state
 
-LEFT, RIGHT = "w_compare_left", "w_compare_right"
+MAP_BOX = "compare_map_box"
 
 atlas = cache.atlas()
 lang = state.lang()
@@ -23,19 +28,29 @@ common.show_problems(atlas.problems, lang)
 
 def show_comparison() -> None:
     """Both maps, the figures, the charts and the table for the two chosen eras."""
-    for key, fallback in ((LEFT, era_ids[0]), (RIGHT, st.session_state.get(state.ERA, era_ids[-1]))):
+    for key, fallback in ((state.LEFT, era_ids[0]), (state.RIGHT, era_ids[-1])):
         if st.session_state.get(key) not in era_ids:
-            st.session_state[key] = fallback if fallback in era_ids else era_ids[-1]
-    pick = st.columns(2)
-    left = pick[0].selectbox(t("compare.left", lang), era_ids, format_func=era_labels.get, key=LEFT, persist_state="session")
-    right = pick[1].selectbox(t("compare.right", lang), era_ids, format_func=era_labels.get, key=RIGHT,
-                              persist_state="session")
+            st.session_state[key] = fallback
+    left, right = st.session_state[state.LEFT], st.session_state[state.RIGHT]
+    default = state.default_view(atlas)
+    era_control.show(
+        "compare_eras", [(era_id, era_labels[era_id]) for era_id in era_ids], lang, map_box=MAP_BOX,
+        tracks=[era_control.Track("left", t("compare.left", lang), left, side="left", param="left",
+                                  default=default.left),
+                era_control.Track("right", t("compare.right", lang), right, side="right", param="right",
+                                  default=default.right)],
+        play=era_control.Play("right", after="left"), address=state.view_params(atlas, "compare"),
+        on_change=lambda name, era: st.session_state.update({state.LEFT if name == "left" else state.RIGHT: era}))
 
     layers = list(st.session_state.get(state.LAYERS, []))
     options = maps.MapOptions(lang=lang, layers=frozenset(layers))
-    # rendered once per pair of eras, language and layers, and shared by every session
-    fast_map.show(cache.compare_map(left, right, lang, layers), [], key=f"compare_{left}_{right}_{lang}",
-                  height=430, returned_objects=[], hash_key=cache.map_component_key)
+    # rendered once per language and layers with every era, and shared by every session: a new pair of
+    # eras is shown by the browser (unless it cannot reach the map frame: then the pair is sent with it)
+    pair = (left, right) if era_control.era_sent_with_map() else (None, None)
+    with st.container(key=MAP_BOX):
+        map_component.show(cache.compare_map(lang, layers, *pair), [],
+                           key="_".join(["compare", lang, *filter(None, pair)]), height=430,
+                           returned_objects=[], hash_key=cache.map_component_key)
     st.html(legend_html(t("legend.title", lang), maps.legend_entries(atlas, options), t("legend.note", lang),
                         inline=True))
 
@@ -74,4 +89,3 @@ if len(era_ids) < 2:
     st.warning(t("compare.need_two", lang))
 else:
     show_comparison()
-common.finish_page("compare")

@@ -1,6 +1,8 @@
 """Explore: one era's range on the map, with parks, legend, details and key figures."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -9,7 +11,7 @@ from dashboard.core import maps
 from dashboard.core.figures import KeyFigure, era_panels, figures_html
 from dashboard.core.i18n import area_text, localized, number, percent, t
 from dashboard.core.legend import legend_html
-from dashboard.ui import common, era_sync, fast_map, media_buttons, state, user_area
+from dashboard.ui import common, era_control, map_component, media_buttons, state, user_area
 from dashboard.ui.details import show_feature_details
 
 SELECTED = "selected_feature"
@@ -34,27 +36,41 @@ default_era = state.default_view(atlas).era
 if era_ids and st.session_state.get(state.ERA) not in era_ids:
     st.session_state[state.ERA] = default_era
 era = st.session_state.get(state.ERA) if era_ids else None
+era_in_map = era_control.era_sent_with_map()  # the browser cannot reach the map: the era comes with it
 
 
-@st.fragment
-def era_slider() -> None:
-    """The era slider, alone in its fragment: a move reruns only this. The browser shows the new era
-    at once without the server (the map, the legend, the key figures, the share link and the address
-    bar: see era_sync and era_panels), so the rerun only tells the server the choice."""
-    st.select_slider(t("explore.era", lang), options=era_ids, format_func=era_labels.get, key=state.ERA,
-                     persist_state="session")
-    media_buttons.remember_era(st.session_state[state.ERA])  # the map-image button follows the slider
+def choose_era(_track: str, chosen: str) -> None:
+    st.session_state[state.ERA] = chosen
+
+
+def era_picker(on_drawn: Callable[[], None] | None = None) -> None:
+    """The era control with Play. Picking an era shows it at once in the browser (map, legend, key
+    figures, address bar and share link: ``ui.era_control``); the server only hears of the choice."""
+    era_control.show(
+        "explore_era", [(era_id, era_labels[era_id]) for era_id in era_ids], lang, map_box=MAP_BOX,
+        tracks=[era_control.Track("era", t("explore.era", lang), st.session_state[state.ERA], param="era",
+                                  default=default_era, panels=True)],
+        play=era_control.Play("era"), address=state.view_params(atlas, "explore"), on_change=choose_era,
+        on_drawn=on_drawn)
+    media_buttons.remember_era(st.session_state[state.ERA])  # the map-image button follows the choice
+    if era_control.era_sent_with_map() and (not era_in_map or st.session_state[state.ERA] != era):
+        st.rerun()  # the browser cannot tell the map: it must be sent again, with the era in it
+
+
+era_fragment = st.fragment(era_picker)  # a choice reruns only the control: the page has nothing to redraw
 
 
 optional = state.optional_layer_ids(atlas)
 chosen = [layer for layer in st.session_state.get(state.LAYERS, []) if layer in optional]
 tiles = [key for key in st.session_state.get(TILES, []) if key in maps.ONLINE_TILES]
+with controls[0]:
+    if not era_ids:
+        st.warning(t("explore.no_range", lang))
+    elif map_first:  # not in the fragment: the "drawn" report must bring the whole page
+        era_picker(on_drawn=state.mark_map_drawn)
+    else:
+        era_fragment()
 if not map_first:
-    with controls[0]:
-        if era_ids:
-            era_slider()
-        else:
-            st.warning(t("explore.no_range", lang))
     with controls[1]:
         st.session_state[state.LAYERS] = chosen
         chosen = st.multiselect(t("explore.layers", lang), optional, key=state.LAYERS, persist_state="session",
@@ -68,22 +84,23 @@ if not map_first:
                                help=t("explore.online_tiles_help", lang))
 
 options = maps.MapOptions(lang=lang, layers=frozenset(chosen), online_tiles=tuple(tiles), compact_popups=True)
-base = cache.explore_base_map(lang, chosen, tiles)  # rendered once, shared by every session; carries every era
+# rendered once, shared by every session; carries every era (shows ``era`` first only in the fallback)
+base = cache.explore_base_map(lang, chosen, tiles, era if era_in_map else None)
 uploaded, upload_error = user_area.uploaded_frame()
+if uploaded is not None:
+    state.note_losable("upload")  # lives only in this session: a restart or reload says it was lost
 groups = [cache.user_layer_group(uploaded, lang)] if uploaded is not None else []
 
 map_column, side_column = st.columns([0.7, 0.3] if not presenter else [0.78, 0.22])
 with map_column:
-    with st.container(key=MAP_BOX):
-        result = fast_map.show(base, groups, key="explore_map", height=470 if presenter else 480,
-                               returned_objects=["last_object_clicked_tooltip", "all_drawings"],
-                               hash_key=cache.map_component_key)
+    with st.container(key=MAP_BOX):  # a map with its era in it needs a key of its own (st_folium keeps a map per key)
+        result = map_component.show(base, groups, key="explore_map" + (f"_{era}" if era_in_map else ""),
+                                    height=470 if presenter else 480,
+                                    returned_objects=["last_object_clicked_tooltip", "all_drawings"],
+                                    hash_key=cache.map_component_key)
     result = result if isinstance(result, dict) else {}  # the browser's value: any JSON may arrive
-    if map_first:  # tell the map its era, ask the browser to report it drawn, and send nothing else yet
-        era_sync.show_era(MAP_BOX, era or default_era, base.map_id, on_drawn=state.mark_map_drawn)
+    if map_first:  # the era control reports the map drawn; nothing else is sent yet
         st.stop()
-    if era:  # the map carries every era: only the choice is sent, and the map follows the slider at once
-        era_sync.show_era(MAP_BOX, era, base.map_id, slider=(state.ERA, era_ids), url=("era", default_era))
     clicked = maps.clicked_feature_id(result.get("last_object_clicked_tooltip"), atlas.feature_ids())
     if clicked:
         st.session_state[SELECTED] = clicked
@@ -157,4 +174,3 @@ with st.expander(t("user.title", lang), icon=":material/draw:",
     if uploaded is not None:
         user_area.show_area_panel(atlas, uploaded, lang, t("user.uploaded", lang))
 st.caption(t("explore.method_note", lang))
-common.finish_page("explore", eras=era_ids)  # a share link per era, of which the browser shows the slider's

@@ -6,11 +6,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.core.i18n import sentence_gap, t
 from dashboard.core.latest import latest_paragraph
-from dashboard.core.tables import UNITS
 from dashboard.ui import common, state
-
-UNIT_FILTER = "w_units"
-REGION_FILTER = "w_regions"
 
 atlas = cache.atlas()
 lang = state.lang()
@@ -25,25 +21,24 @@ st.info(t("population.never_add", lang), icon=":material/info:")
 
 def show_population() -> None:
     """Filters, the timeline, a summary sentence, the table and the download."""
-    units = [u for u in UNITS if u in set(population["unit"])]
-    regions = [r for r in ("russia", "china", "global") if r in set(population["region"])]
+    units, regions = state.population_choices(atlas)
     filters = st.columns(2)
-    chosen_units = filters[0].multiselect(t("population.units", lang), units, default=units, key=UNIT_FILTER,
+    chosen_units = filters[0].multiselect(t("population.units", lang), units, key=state.UNITS,
                                           format_func=lambda u: t(f"unit.{u}", lang), persist_state="session",
                                           placeholder=t("common.choose", lang),
                                           help=t("population.units_help", lang))
-    chosen_regions = filters[1].multiselect(t("population.regions", lang), regions, default=regions, key=REGION_FILTER,
+    chosen_regions = filters[1].multiselect(t("population.regions", lang), regions, key=state.REGIONS,
                                             format_func=lambda r: t(f"region.{r}", lang), persist_state="session",
                                             placeholder=t("common.choose", lang))
     shown = population[population["unit"].isin(chosen_units) & population["region"].isin(chosen_regions)]
 
-    highlight = st.session_state.get("chart_highlight")
+    highlight = None  # the story highlights its own chart's years; this page shows the whole timeline
     if shown.empty:
         st.warning(t("population.nothing_selected", lang))
     else:
         st.vega_lite_chart(cache.population_spec(chosen_units, chosen_regions, lang, highlight, large=state.presenter()),
                            width="stretch")
-        common.event_key(lang)
+        common.event_key(cache.event_key(lang), lang)
 
     data_year = atlas.release.data_as_of.year if atlas.release else None
     sentence = (t("population.summary", lang, count=len(population), first=int(population["period_start"].min()),
@@ -59,4 +54,3 @@ if population.empty:
     st.warning(t("population.no_data", lang))
 else:
     show_population()
-common.finish_page("population")

@@ -72,9 +72,8 @@ for index, relative in enumerate(files):
     grid[index % 3].download_button(relative.name, data=(folder / relative).read_bytes, file_name=relative.name,
                                     mime=mime, key=f"download_{relative}", icon=":material/download:")
 
-common.offline_pack_button(lang, key="pack_sources")
+common.offline_pack_button(lang, key="pack_sources", pack=lambda: cache.offline_pack(lang))
 
 st.subheader(t("sources.licences", lang), anchor=False)
 st.markdown(t("sources.licences_text", lang))
 st.markdown(common.md(release_line(atlas.release, lang)))
-common.finish_page("sources")

@@ -13,18 +13,52 @@ from dashboard.ui.state import MAP_DRAWN
 APP = str(PACKAGE_DIR / "app.py")
 
 
-def run_app(map_drawn: bool = True, **params: str) -> AppTest:
-    """The app's first run with these URL parameters.
+def run_app(page: str = "explore", map_drawn: bool = True, query: dict[str, str] | None = None,
+            **params: str) -> AppTest:
+    """The app as a new session opened at ``page``'s own address (``/compare``) with these parameters.
 
     ``map_drawn``: as after the browser reported the Explore map drawn (``state.map_first_pass``), so
     the first run is the whole page; AppTest has no browser to report it. False: the map-only run.
+    AppTest can open another page only after a first run (which registers the pages): for another page
+    that run opens Explore, then the session is made new again, as a fresh tab at that address would be.
+    ``query``: more address parameters (e.g. an old-style ``page``, or fuzzed names).
     """
     at = AppTest.from_file(APP, default_timeout=90)
+    if page != "explore":
+        at.run()
+        at.switch_page(f"views/{page}.py")
+        for key in list(at.session_state.keys()):
+            if key not in at.session_state.keys():
+                continue
+            try:
+                del at.session_state[key]
+            except Exception:  # a widget's own state: replaced by the next run
+                pass
     if map_drawn:
         at.session_state[MAP_DRAWN] = True
-    for key, value in params.items():
+    for key, value in {**params, **(query or {})}.items():
         at.query_params[key] = value
     return at.run()
+
+
+def era_element(at: AppTest, key: str = "explore_era") -> Any | None:
+    """The page's era element (``dashboard.ui.era_control``) mounted with ``key``, if any."""
+    from dashboard.ui.era_control import NAME
+
+    return next((c for c in at.get("bidi_component") if c.proto.component_name == NAME
+                 and c.proto.id.endswith(key)), None)
+
+
+def era_data(at: AppTest, key: str = "explore_era") -> dict[str, Any] | None:
+    """What the page sent its era element (eras, tracks, map, play, address)."""
+    element = era_element(at, key)
+    return json.loads(element.proto.json) if element else None
+
+
+def address(at: AppTest) -> dict[str, str] | None:
+    """The address the app asks the browser to show (``era_control.show_address``)."""
+    data = era_data(at, "atlas_address_element")
+    return data["address"]["params"] if data else None
 
 
 def map_elements(at: AppTest) -> list:
@@ -37,21 +71,10 @@ def map_args(at: AppTest, index: int = 0) -> dict[str, Any]:
     return json.loads(map_elements(at)[index].proto.json_args)
 
 
-def era_sync_element(at: AppTest) -> Any | None:
-    """The page's era-sync component (``dashboard.ui.era_sync``), if it has one."""
-    return next((c for c in at.get("bidi_component") if c.proto.component_name == "atlas_era_sync"), None)
-
-
-def era_sync_data(at: AppTest) -> dict[str, Any] | None:
-    """What the page tells its map (era, map id, maybe a view), sent by the small era-sync component."""
-    sync = era_sync_element(at)
-    return json.loads(sync.proto.json) if sync else None
-
-
 def shown_era(at: AppTest) -> str | None:
-    """The era the page asks its map to show."""
-    data = era_sync_data(at)
-    return data["era"] if data else None
+    """The era Explore's era element shows (on the map, the panels and the address)."""
+    data = era_data(at)
+    return data["tracks"][0]["value"] if data else None
 
 
 _PANEL = re.compile(r'<div data-atlas-era-panel="([^"]*)"( hidden)?>')

@@ -11,9 +11,10 @@ from dashboard.core.i18n import LANGUAGES, t
 from dashboard.core.loaders import load_atlas
 from dashboard.core.paths import REPO_ROOT, data_dir
 from dashboard.core.query import PAGES
+from dashboard.ui import state
 
-from app_helpers import (chart_rows, chart_specs, era_panel_parts, html_blocks, map_args, no_exceptions, run_app,
-                         shown_era, shown_panel)
+from app_helpers import (address, chart_rows, chart_specs, era_data, era_panel_parts, html_blocks, map_args,
+                         no_exceptions, run_app, shown_era, shown_panel)
 
 ERAS = ("range_c1900", "range_1950s", "range_1970s", "range_c2000", "range_present")
 
@@ -43,22 +44,25 @@ def test_explore_map_shows_the_default_era_and_parks() -> None:
     assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
 
 
-def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
+def test_an_era_choice_changes_only_the_era_not_the_map() -> None:
     at = run_app()
     before = _raw_map_args(at)
-    at.select_slider(key="w_era").set_value("range_1970s").run()
+    assert era_data(at)["play"] == {"track": "era", "after": None, "pause_ms": 1600}
+    at.session_state[state.ERA] = "range_1970s"  # what the era element's on_change does with the reader's choice
+    at.run()
     no_exceptions(at)
     assert shown_era(at) == "range_1970s"
     # byte-identical map arguments: Streamlit sends a reference to them, the browser keeps map and zoom
     assert _raw_map_args(at) == before
-    assert at.query_params["era"] == "range_1970s"
-    # the share link, legend and key figures show the chosen era's version (the browser switches the
-    # same blocks itself when the slider moves: era_sync)
+    assert address(at) == {"era": "range_1970s", "lang": "en"}
+    assert era_data(at)["address"]["params"] == {"era": "range_1970s", "lang": "en"}
     [link] = html_blocks(at, "atlas-share", sidebar=True)
-    assert shown_panel(link)[0] == "range_1970s" and "page=explore&amp;era=range_1970s</code>" in shown_panel(link)[1]
-    assert set(era_panel_parts(link)) == set(ERAS)
+    assert "/?era=range_1970s&amp;lang=en</code>" in link and "data-atlas-share-link" in link
+    # the legend and key figures show the chosen era's version (the browser switches the same blocks
+    # itself when the reader picks an era: ui.era_control)
     [legend] = html_blocks(at, "atlas-legend")
     assert shown_panel(legend)[0] == "range_1970s" and "Leopard range, 1970s" in shown_panel(legend)[1]
+    assert set(era_panel_parts(legend)) == set(ERAS)
     [figures] = html_blocks(at, "atlas-figures")
     era_id, shown = shown_panel(figures)
     assert era_id == "range_1970s" and "Range area, 1970s" in shown and "Range area, c. 1900" not in shown
@@ -66,6 +70,16 @@ def test_era_slider_changes_only_the_era_choice_not_the_map() -> None:
                                                    .read_text(encoding="utf-8"))["features"]
                if f["properties"]["id"] == "range_1970s")
     assert f"({era['confidence']}) · Sources: {', '.join(era['source_ids'])}" in shown  # where they come from
+
+
+def test_when_the_browser_cannot_reach_the_map_the_era_comes_with_the_map() -> None:
+    at = run_app()
+    assert "data-atlas-era" in _raw_map_args(at) and 'var first = \\"range_present\\"' in _raw_map_args(at)
+    at.session_state["era_sent_with_map"] = True  # set when the era element reports problem=map_frame_not_same_origin
+    at.session_state[state.ERA] = "range_1970s"
+    at.run()
+    no_exceptions(at)
+    assert 'var first = \\"range_1970s\\"' in _raw_map_args(at)
 
 
 def test_explore_data_table_is_a_real_table_with_readable_numbers() -> None:
@@ -85,21 +99,20 @@ def test_layer_choice_changes_the_map() -> None:
     at.multiselect(key="w_layers").set_value(["protected_areas_russia"]).run()
     args = map_args(at)
     assert "pa_land_of_the_leopard" in args["script"] and "pa_hunchun" not in args["script"]
-    assert at.query_params["layers"] == "protected_areas_russia"
+    assert address(at)["layers"] == "protected_areas_russia"
 
 
 def test_deep_link_sets_language_era_and_layers() -> None:
     at = run_app(lang="ru", era="range_1970s", layers="protected_areas_china")
     no_exceptions(at)
-    assert at.select_slider(key="w_era").value == "range_1970s"
     assert at.header[0].value == t("explore.title", "ru")
     assert shown_era(at) == "range_1970s" and "pa_hunchun" in map_args(at)["script"]
 
 
 def test_bad_query_params_fall_back_with_a_notice() -> None:
-    at = run_app(era="range_3000", lang="xx", page="nope", step="-1", layers="../../etc")
+    at = run_app(query={"era": "range_3000", "lang": "xx", "page": "nope", "step": "-1", "layers": "../../etc"})
     no_exceptions(at)
-    assert at.select_slider(key="w_era").value == "range_present"
+    assert shown_era(at) == "range_present"
     assert any("era" in toast.value for toast in at.toast)
 
 
@@ -110,9 +123,17 @@ def test_compare_page_draws_a_dual_map_and_tables() -> None:
     assert ".sync(" in args["script"]
     assert "range_c1900" in args["script"] and args["returned_objects"] == []
     assert len(chart_specs(at)) == 2
-    at.selectbox(key="w_compare_left").set_value("range_1970s").run()
+    before, figures = _raw_map_args(at), at.table[0].value if at.table else None
+    tracks = {track["name"]: track["value"] for track in era_data(at, "compare_eras")["tracks"]}
+    assert tracks == {"left": "range_c1900", "right": "range_present"}
+    assert era_data(at, "compare_eras")["play"] == {"track": "right", "after": "left", "pause_ms": 1600}
+    at.session_state[state.LEFT] = "range_1970s"  # what the era element's on_change does
+    at.run()
     no_exceptions(at)
-    assert "range_1970s" in map_args(at)["script"]
+    assert _raw_map_args(at) == before  # the maps carry every era: the pair is shown by the browser
+    assert era_data(at, "compare_eras")["tracks"][0]["value"] == "range_1970s"
+    assert address(at) == {"left": "range_1970s", "lang": "en"}
+    assert any("1970s" in metric.label for metric in at.metric)
 
 
 def test_population_unit_filter() -> None:

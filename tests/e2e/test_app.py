@@ -23,8 +23,12 @@ def app_url(streamlit_app) -> str:
 
 
 def open_page(offline_page, app_url: str, query: str) -> None:
+    """Open the page named by ``page=`` in ``query`` at its own address (``/compare?lang=ru``)."""
+    params = [part for part in query.split("&") if part and not part.startswith("page=")]
+    page_name = next((part[5:] for part in query.split("&") if part.startswith("page=")), "explore")
+    path = "/" if page_name == "explore" else f"/{page_name}"
     offline_page.page.set_viewport_size({"width": 1366, "height": 768})
-    offline_page.page.goto(f"{app_url}/?{query}")
+    offline_page.page.goto(f"{app_url}{path}" + (f"?{'&'.join(params)}" if params else ""))
     wait_for_app(offline_page.page, timeout=60_000)
     expect(offline_page.page.get_by_test_id("stException")).to_have_count(0)
 
@@ -74,16 +78,16 @@ def test_explore_draws_every_default_layer(offline_page, app_url: str) -> None:
         assert frame.locator(f".leaflet-{pane}-pane svg path").count() >= at_least, pane
     assert era_path_d(offline_page.page)
     expect(frame.locator(".leaflet-control-layers")).to_have_count(1)
-    # one legend shown: the others are the other eras' versions, hidden until the slider picks them
+    # one legend shown: the others are the other eras' versions, hidden until the era control picks them
     expect(offline_page.page.get_by_text(t("legend.title", "en")).filter(visible=True)).to_have_count(1)
 
 
 # Records, from the page's first script on, the first map iframe element and when the map's first
-# shape and the era slider appeared.
+# shape and the first Streamlit widget (the layer chooser) appeared.
 _LOAD_ORDER = """
 (() => {
   if (window !== window.top) return;
-  const seen = window.__loadOrder = {frame: null, frames: 0, drawn: null, slider: null};
+  const seen = window.__loadOrder = {frame: null, frames: 0, drawn: null, widgets: null};
   const check = () => {
     const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
     if (frame && frame !== seen.frame) { seen.frame = frame; seen.frames += 1; }
@@ -91,8 +95,8 @@ _LOAD_ORDER = """
       if (seen.drawn === null && frame && frame.contentDocument
           && frame.contentDocument.querySelector('.leaflet-map-pane svg path')) seen.drawn = performance.now();
     } catch (error) { /* not loaded yet */ }
-    if (seen.slider === null && document.querySelector('[data-testid="stSlider"]')) seen.slider = performance.now();
-    if (seen.slider === null || seen.drawn === null) setTimeout(check, 5);
+    if (seen.widgets === null && document.querySelector('[data-testid="stMultiSelect"]')) seen.widgets = performance.now();
+    if (seen.widgets === null || seen.drawn === null) setTimeout(check, 5);
   };
   check();
 })();
@@ -103,98 +107,17 @@ def test_explore_draws_its_map_first_and_keeps_it_when_the_rest_arrives(offline_
     page = offline_page.page
     page.add_init_script(_LOAD_ORDER)
     open_page(offline_page, app_url, "page=explore&era=range_1950s")
-    expect(page.get_by_role("slider")).to_have_count(1)
-    page.wait_for_function("() => window.__loadOrder.drawn !== null", timeout=30_000)
+    expect(page.get_by_role("radio")).to_have_count(5)
+    page.wait_for_function("() => window.__loadOrder.drawn !== null && window.__loadOrder.widgets !== null",
+                           timeout=30_000)
     seen = page.evaluate("() => ({frames: window.__loadOrder.frames, drawn: window.__loadOrder.drawn,"
-                         " slider: window.__loadOrder.slider,"
+                         " widgets: window.__loadOrder.widgets,"
                          " same: document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
                          "       === window.__loadOrder.frame})")
-    assert seen["drawn"] is not None and seen["slider"] is not None
-    assert seen["drawn"] < seen["slider"], seen  # the map was drawn before the widgets came
+    assert seen["drawn"] is not None and seen["widgets"] is not None
+    assert seen["drawn"] < seen["widgets"], seen  # the map was drawn before the widgets came
     assert seen["frames"] == 1 and seen["same"], seen  # ...and the whole page kept that map
     expect(map_frame(page).locator('html[data-atlas-era="range_1950s"]')).to_have_count(1)
-    offline_page.assert_clean()
-
-
-# Arrival time of every websocket message (the server's answers), from the page's first script on.
-_MESSAGE_TIMES = """
-(() => {
-  if (window !== window.top) return;
-  const times = window.__messageTimes = [];
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) { super(...args); this.addEventListener('message', () => times.push(performance.now())); }
-  };
-})();
-"""
-
-
-def test_the_page_follows_the_era_slider_before_the_server_answers(offline_page, app_url: str) -> None:
-    page = offline_page.page
-    page.add_init_script(_MESSAGE_TIMES)
-    open_page(offline_page, app_url, "page=explore")
-    expect(map_frame(page).locator('html[data-atlas-era="range_present"]')).to_have_count(1)
-    page.evaluate("""() => {
-      const doc = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentDocument;
-      const seen = window.__eraShown = {map: null, blocks: null, address: null};
-      new MutationObserver(() => {
-        if (seen.map === null && doc.documentElement.dataset.atlasEra === 'range_c1900') seen.map = performance.now();
-      }).observe(doc.documentElement, {attributes: true, attributeFilter: ['data-atlas-era']});
-      // the legend, the key figures and the share link: each shows only the new era's version
-      new MutationObserver(() => {
-        const shown = Array.from(document.querySelectorAll('[data-atlas-era-panel]:not([hidden])'),
-                                 (p) => p.getAttribute('data-atlas-era-panel'));
-        if (seen.blocks === null && shown.length === 3 && shown.every((era) => era === 'range_c1900'))
-          seen.blocks = performance.now();
-        if (seen.address === null && location.search.includes('era=range_c1900')) seen.address = performance.now();
-      }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['hidden']});
-    }""")
-    page.get_by_role("slider").first.focus()
-    pressed = page.evaluate("() => performance.now()")
-    page.keyboard.press("Home")  # oldest era: c. 1900
-    wait_for_app(page, timeout=60_000)
-    page.wait_for_function("() => Object.values(window.__eraShown).every((t) => t !== null)", timeout=10_000)
-    shown = page.evaluate("() => window.__eraShown")
-    answers = [t for t in page.evaluate("() => window.__messageTimes") if t > pressed]
-    assert answers, "the slider's move did not reach the server"
-    for what, when in shown.items():  # all shown before the rerun's first message
-        assert when < answers[0], (what, when - pressed, answers[0] - pressed)
-    figures = page.locator(".atlas-figures").filter(visible=True)
-    expect(figures).to_have_count(1)
-    expect(figures).to_contain_text("Range area, c. 1900")
-    expect(page.get_by_test_id("stSidebar").locator("code").filter(visible=True)).to_have_text(
-        f"{app_url}/?page=explore&era=range_c1900")
-    offline_page.assert_clean()
-
-
-def test_moving_the_era_slider_redraws_the_range_without_reloading_the_map(offline_page, app_url: str) -> None:
-    open_page(offline_page, app_url, "page=explore")
-    page = offline_page.page
-    before = era_path_d(page)
-    page.evaluate("() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
-                  " f.contentWindow.__atlasMarker = 42; }")
-    page.get_by_role("slider").first.focus()
-    page.keyboard.press("Home")  # oldest era: c. 1900
-    wait_for_app(page, timeout=60_000)
-    expect(page.get_by_text("c. 1900").first).to_be_visible()
-    page.wait_for_function(
-        "(old) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
-        " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg > g > path');"
-        " return p && p.getAttribute('d') !== old; }", arg=before, timeout=30_000)
-    assert era_path_d(page) != before
-    # same iframe document: the map was updated in place, not reloaded (no flicker, zoom kept)
-    assert page.evaluate("() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
-                         ".contentWindow.__atlasMarker") == 42
-    assert "era=range_c1900" in page.url
-    expect(map_frame(page).locator('html[data-atlas-era="range_c1900"]')).to_have_count(1)
-    # the server heard of the move: another page, then Explore again, still shows c. 1900
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=t("page.compare", "en")).click()
-    wait_for_app(page, timeout=60_000)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=t("page.explore", "en")).click()
-    wait_for_app(page, timeout=60_000)
-    expect(map_frame(page).locator('html[data-atlas-era="range_c1900"]')).to_have_count(1, timeout=30_000)
-    expect(page.locator(".atlas-figures").filter(visible=True)).to_contain_text("Range area, c. 1900")
-    assert "era=range_c1900" in page.url
     offline_page.assert_clean()
 
 
@@ -300,11 +223,11 @@ def test_russian_details_panel_fits_beside_the_map(offline_page, app_url: str) -
     save_screenshot(page, "details_panel_llnp_ru", full_page=False)
 
 
-def test_clicking_an_era_shown_after_a_slider_move_fills_the_details_panel(offline_page, app_url: str) -> None:
+def test_clicking_an_era_shown_after_an_era_change_fills_the_details_panel(offline_page, app_url: str) -> None:
     open_page(offline_page, app_url, "page=explore")
     page = offline_page.page
     expect(map_frame(page).locator('html[data-atlas-era="range_present"]')).to_have_count(1, timeout=30_000)
-    page.get_by_role("slider").first.focus()
+    page.get_by_role("radio", name="2010s-2020s").focus()
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")  # present -> c. 2000 -> 1970s
     wait_for_app(page, timeout=60_000)

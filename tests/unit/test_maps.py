@@ -87,16 +87,16 @@ def test_era_switch_ships_every_era_but_draws_one(atlas: Atlas) -> None:
     assert era_ids == [era["id"] for era in atlas.eras()] and len(era_ids) == 5
     for era_id in era_ids:
         assert f'"id": "{era_id}"' in html, era_id
-    switch = html[html.index("window.atlasShowEra = "):]
+    switch = html[html.index("switches[side] = "):]
     assert re.search(r"var map = map_\w+;", html)
     group = re.search(r"(feature_group_\w+)\.addTo\(map\);\s*\}\)\(\);", switch)
     assert group, "the era group joins the map at the end of the switch"
     # ... and only there: while folium adds the eras to it, the group is off the map (nothing drawn)
     assert html.count(f"{group.group(1)}.addTo(") == 1
     assert html.index("layer.clearLayers();") < html.index(f"{group.group(1)}.addTo(")
-    assert 'var first = "range_1970s",' in switch
-    assert "frame.dataset.atlasEra" in switch  # the embedding page may ask for another era ...
-    assert "frame.dataset.atlasView" in switch and "window.atlasShowView = " in switch  # ... and view
+    assert 'var first = "range_1970s",' in html
+    assert "frame.getAttribute(attribute)" in html  # the embedding page may ask for another era ...
+    assert 'frame.getAttribute("data-atlas-view")' in html and "window.atlasShowView = " in html  # ... and view
 
 
 def test_era_switch_falls_back_to_the_newest_era(atlas: Atlas) -> None:
@@ -199,6 +199,15 @@ def test_compare_map_is_a_synced_dual_map(atlas: Atlas) -> None:
     assert ".sync(" in html
     assert '"id": "range_present"' in html
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
+
+
+def test_compare_map_with_every_era_has_a_switch_per_side(atlas: Atlas) -> None:
+    dual = maps.build_compare_map(atlas, "range_1970s", "range_present", maps.MapOptions(), every_era=True)
+    html = render(dual)
+    for era in atlas.eras():
+        assert html.count(f'"id": "{era["id"]}"') >= 2, era["id"]  # every era on both maps
+    assert 'side = "left"' in html and 'side = "right"' in html
+    assert 'var first = "range_1970s",' in html and 'var first = "range_present",' in html
 
 
 def test_every_optional_layer_builds_offline(atlas: Atlas) -> None:
