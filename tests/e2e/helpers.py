@@ -44,6 +44,21 @@ def wait_for_app(page: Page, timeout: float = 30_000, sentinel: str = APP_READY_
         raise AssertionError("The app raised an exception:\n" + exception.first.inner_text())
 
 
+def close_sidebar_on_a_phone(page: Page) -> None:
+    """On a phone the sidebar opens over the page (its layout is the mobile work's): close it."""
+    if page.viewport_size["width"] < 500 and page.get_by_test_id("stSidebar").get_attribute("data-collapsed") != "true":
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").click(force=True)
+        page.get_by_test_id("stSidebarCollapseButton").wait_for(state="hidden")
+
+
+def nav_link(page: Page, name: str):
+    """The navigation's link named ``name`` (the sidebar is opened first where it is closed)."""
+    nav = page.get_by_test_id("stSidebarNav")
+    if not nav.is_visible():
+        page.get_by_test_id("stExpandSidebarButton").click()
+    return nav.get_by_role("link", name=name)
+
+
 def map_frame(page: Page, index: int = 0) -> FrameLocator:
     """The ``index``-th st_folium map iframe (0 = first on the page)."""
     return page.frame_locator(MAP_IFRAME).nth(index)

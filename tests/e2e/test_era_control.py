@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from _common import is_local
-from helpers import MAP_IFRAME, map_frame, save_screenshot, wait_for_app
+from helpers import MAP_IFRAME, close_sidebar_on_a_phone, map_frame, nav_link, save_screenshot, wait_for_app
 from playwright.sync_api import expect
 
 from dashboard.core.i18n import t
@@ -38,18 +38,6 @@ def screen(request, browser):
 
 def shown_on_map(page) -> str | None:
     return map_frame(page).locator("html").get_attribute("data-atlas-era")
-
-
-def close_sidebar_on_a_phone(page) -> None:
-    """On a phone the sidebar opens over the page (its layout is another change's work): close it."""
-    if page.viewport_size["width"] < 500 and page.get_by_test_id("stSidebar").get_attribute("data-collapsed") != "true":
-        page.get_by_test_id("stSidebarCollapseButton").locator("button").click(force=True)
-        expect(page.get_by_test_id("stSidebarCollapseButton")).to_be_hidden()
-
-
-def open_sidebar_on_a_phone(page) -> None:
-    if page.viewport_size["width"] < 500 and not page.get_by_test_id("stSidebarNav").is_visible():
-        page.get_by_test_id("stExpandSidebarButton").click()
 
 
 def open_explore(page, app_url: str, query: str = "") -> None:
@@ -147,12 +135,9 @@ def test_keyboard_moves_the_era_and_the_map_is_never_sent_again(screen, app_url:
     assert page.evaluate("() => history.length") == length
     assert "era=range_c2000" in page.url
     # the server heard of the choice: another page, then Explore again, still shows c. 2000
-    nav = page.get_by_test_id("stSidebarNav")
-    open_sidebar_on_a_phone(page)
-    nav.get_by_role("link", name=t("page.compare", "en")).click()
+    nav_link(page, t("page.compare", "en")).click()
     wait_for_app(page, timeout=60_000)
-    open_sidebar_on_a_phone(page)
-    nav.get_by_role("link", name=t("page.explore", "en")).click()
+    nav_link(page, t("page.explore", "en")).click()
     wait_for_app(page, timeout=60_000)
     expect(map_frame(page).locator('html[data-atlas-era="range_c2000"]')).to_have_count(1, timeout=30_000)
     expect(page.locator(".atlas-figures").filter(visible=True)).to_contain_text("Range area, c. 2000")
