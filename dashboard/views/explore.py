@@ -46,13 +46,13 @@ def choose_era(_track: str, chosen: str) -> None:
 def era_picker(on_drawn: Callable[[], None] | None = None) -> None:
     """The era control with Play. Picking an era shows it at once in the browser (map, legend, key
     figures, address bar and share link: ``ui.era_control``); the server only hears of the choice."""
+    media_buttons.remember_era(st.session_state[state.ERA])  # the map-image button follows the choice
     era_control.show(
         "explore_era", [(era_id, era_labels[era_id]) for era_id in era_ids], lang, map_box=MAP_BOX,
         tracks=[era_control.Track("era", t("explore.era", lang), st.session_state[state.ERA], param="era",
                                   default=default_era, panels=True)],
         play=era_control.Play("era"), address=state.view_params(atlas, "explore"), on_change=choose_era,
         on_drawn=on_drawn)
-    media_buttons.remember_era(st.session_state[state.ERA])  # the map-image button follows the choice
     if era_control.era_sent_with_map() and (not era_in_map or st.session_state[state.ERA] != era):
         st.rerun()  # the browser cannot tell the map: it must be sent again, with the era in it
 

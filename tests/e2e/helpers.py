@@ -44,6 +44,13 @@ def wait_for_app(page: Page, timeout: float = 30_000, sentinel: str = APP_READY_
         raise AssertionError("The app raised an exception:\n" + exception.first.inner_text())
 
 
+def wait_for_server_era(page: Page, era: str, track: str = "era", timeout: float = 60_000) -> None:
+    """Wait until the server has heard of an era chosen in the browser: the era element marks each track
+    with the era the server last sent it (``data-server-era``). An era choice reruns only a fragment and
+    changes nothing the reader can see, so ``wait_for_app`` cannot tell whether that run has happened."""
+    page.locator(f'[data-track="{track}"][data-server-era="{era}"]').wait_for(state="attached", timeout=timeout)
+
+
 def close_sidebar_on_a_phone(page: Page) -> None:
     """On a phone the sidebar opens over the page (its layout is the mobile work's): close it."""
     if page.viewport_size["width"] < 500 and page.get_by_test_id("stSidebar").get_attribute("data-collapsed") != "true":

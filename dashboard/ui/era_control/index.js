@@ -109,6 +109,7 @@ class EraElement {
   constructor(root) {
     this.root = root;
     this.values = {};        // track name -> era shown
+    this.fromServer = {};    // track name -> era the server last sent (shown as data-server-era)
     this.pending = {};       // track name -> {era, at}: sent to the server, not yet confirmed
     this.playing = null;     // {track, timer}
     this.signature = null;
@@ -134,6 +135,7 @@ class EraElement {
 
   // The server's value, unless the reader's newer choice is still on its way to the server.
   accept(track) {
+    this.fromServer[track.name] = track.value;
     const pending = this.pending[track.name];
     if (pending && pending.era !== track.value && Date.now() - pending.at < CONFIRM_WAIT_MS) return;
     delete this.pending[track.name];
@@ -176,27 +178,35 @@ class EraElement {
     return shown;
   }
 
+  // Tell the map what to show after `delay` ms (the map may be drawn a moment after this element).
   applyToMap(delay) {
     const target = this.data.map;
     if (!target || !target.box || this.failed) return;
     clearTimeout(this.mapTimer);
-    this.mapTimer = setTimeout(() => {
-      const frame = findFrame(target.box);
-      if (!frame) {  // the map may be drawn a moment after this element
-        if (++this.frameTries < FIND_MAP_TRIES) this.applyToMap(50);
-        else problem("map_frame_missing", target.box, null);
-        return;
-      }
-      this.frameTries = 0;
-      this.watchFrame(target.box, frame);
-      const view = Array.isArray(target.view) && target.view.length === 3 ? target.view.map(Number) : null;
-      let reached = true;
-      for (const [side, era] of this.shownOnMap()) reached = tellMap(frame, side, era, view) && reached;
-      if (!reached) {
-        this.failed = true;
-        problem("map_frame_not_same_origin", frame.src, this.setStateValue);
-      }
-    }, delay);
+    this.mapTimer = setTimeout(() => this.applyToMapNow(), delay);
+  }
+
+  // Tell the map now, in the same task as the reader's choice (so before the choice is sent to the
+  // server and before any answer can arrive); a frame not there yet is looked for again shortly.
+  applyToMapNow() {
+    const target = this.data.map;
+    if (!target || !target.box || this.failed) return;
+    clearTimeout(this.mapTimer);
+    const frame = findFrame(target.box);
+    if (!frame) {
+      if (++this.frameTries < FIND_MAP_TRIES) this.applyToMap(50);
+      else problem("map_frame_missing", target.box, null);
+      return;
+    }
+    this.frameTries = 0;
+    this.watchFrame(target.box, frame);
+    const view = Array.isArray(target.view) && target.view.length === 3 ? target.view.map(Number) : null;
+    let reached = true;
+    for (const [side, era] of this.shownOnMap()) reached = tellMap(frame, side, era, view) && reached;
+    if (!reached) {
+      this.failed = true;
+      problem("map_frame_not_same_origin", frame.src, this.setStateValue);
+    }
   }
 
   // A map sent again (new layers, a story step with other layers) may come in a new frame: tell it too.
@@ -239,9 +249,9 @@ class EraElement {
     this.pending[trackName] = { era, at: Date.now() };
     this.render();
     this.showPanels();
-    this.applyToMap(0);
+    this.applyToMapNow();
     if (this.data.address) showInAddress(this.address());
-    this.setStateValue(trackName, era);
+    this.setStateValue(trackName, era);  // last: everything the reader sees changed before the server hears
   }
 
   eraIds() {
@@ -302,6 +312,9 @@ class EraElement {
     if (signature !== this.signature) this.build(tracks);
     this.signature = signature;
     for (const track of tracks) {
+      const group = this.root.querySelector(`[data-track="${CSS.escape(track.name)}"]`);
+      // the server has heard of a choice once it sends it back (tests wait for this attribute)
+      if (group && track.name in this.fromServer) group.dataset.serverEra = this.fromServer[track.name];
       for (const option of this.root.querySelectorAll(`[data-track="${CSS.escape(track.name)}"] [role="radio"]`)) {
         const checked = option.dataset.era === this.values[track.name];
         option.setAttribute("aria-checked", String(checked));
