@@ -227,7 +227,7 @@ def test_clicking_an_era_shown_after_an_era_change_fills_the_details_panel(offli
     open_page(offline_page, app_url, "page=explore")
     page = offline_page.page
     expect(map_frame(page).locator('html[data-atlas-era="range_present"]')).to_have_count(1, timeout=30_000)
-    page.get_by_role("radio", name="2010s-2020s").focus()
+    page.locator('[data-track="era"] [data-era="range_present"]').focus()
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")  # present -> c. 2000 -> 1970s
     wait_for_app(page, timeout=60_000)

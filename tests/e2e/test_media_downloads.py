@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from helpers import wait_for_app
+from helpers import wait_for_app, wait_for_server_era
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -30,15 +30,16 @@ def download(page: Page, lang: str, label_key: str, timeout: float = 180_000) ->
     return open(info.value.path(), "rb").read()
 
 
-def test_the_map_image_shows_the_era_the_slider_shows(offline_page, app_url: str) -> None:
-    """The slider moves in the browser and reruns only its fragment: the image must still follow it."""
+def test_the_map_image_shows_the_era_the_era_control_shows(offline_page, app_url: str) -> None:
+    """The era changes in the browser and reruns only the control's fragment: the image must still follow it."""
     page = offline_page.page
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(f"{app_url}/?page=explore&era=range_present")
+    page.goto(f"{app_url}/?era=range_present")
     wait_for_app(page, timeout=60_000)
-    page.get_by_role("slider").first.focus()
+    page.locator('[data-track="era"] [aria-checked="true"]').focus()
     page.keyboard.press("Home")  # c. 1900, without a full rerun of the page
-    wait_for_app(page, timeout=60_000)
+    expect(page.locator('[data-track="era"] [data-era="range_c1900"]')).to_have_attribute("aria-checked", "true")
+    wait_for_server_era(page, "range_c1900")  # the server heard of the choice (a fragment run)
     data = download(page, "en", "media.map_png")
     atlas = load_atlas(data_dir())
     layers = tuple(sorted(layer.spec.id for layer in atlas.layers.values()
@@ -50,7 +51,7 @@ def test_the_map_image_shows_the_era_the_slider_shows(offline_page, app_url: str
 def test_the_classroom_handout_in_chinese(offline_page, app_url: str) -> None:
     page = offline_page.page
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(f"{app_url}/?page=classroom&lang=zh")
+    page.goto(f"{app_url}/classroom?lang=zh")
     wait_for_app(page, timeout=60_000)
     pdf = PdfReader(io.BytesIO(download(page, "zh", "media.handout_a4")))
     assert (round(float(pdf.pages[0].mediabox.width)), round(float(pdf.pages[0].mediabox.height))) == (595, 842)
