@@ -166,11 +166,13 @@ def test_story_next_moves_the_map(offline_page, app_url: str) -> None:
         "(old) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
         " const p = f && f.contentDocument.querySelector('.leaflet-overlay-pane svg > g > path');"
         " return p && p.getAttribute('d') !== old; }", arg=first, timeout=30_000)
-    # step 4's era and view (data/story.json: the 1970s, centred on 43.6 N 131.8 E at zoom 6), same map frame
+    # step 4's era and view (data/story.json: the 1970s, centred on 43.6 N 131.8 E at zoom 6), same map frame;
+    # Leaflet animates the zoom from step 3's 5 to 6 (starting on the next frame), so wait for the view
     expect(map_frame(page).locator('html[data-atlas-era="range_1970s"]')).to_have_count(1)
-    view = page.locator('iframe[title="streamlit_folium.st_folium"]').first.evaluate(
-        "(f) => { const m = f.contentWindow.map; const c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]; }")
-    assert view[2] == 6 and abs(view[0] - 43.6) < 0.01 and abs(view[1] - 131.8) < 0.01
+    page.wait_for_function(
+        "() => { const m = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]').contentWindow.map;"
+        " const c = m.getCenter(); return m.getZoom() === 6 && Math.abs(c.lat - 43.6) < 0.01"
+        " && Math.abs(c.lng - 131.8) < 0.01; }", timeout=30_000)
     save_screenshot(page, "story_step4", full_page=False)
 
 
