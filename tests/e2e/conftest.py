@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import REPO_ROOT, OfflinePage, guard_page
+from helpers import REPO_ROOT, SIZES, OfflinePage, guard_page
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 from _common import Server, is_local, start_server  # noqa: E402  (the benchmarks start servers the same way)
@@ -114,3 +114,16 @@ def streamlit_app() -> Iterator[Callable[[str | Path], str]]:
 def offline_page(context: BrowserContext) -> OfflinePage:
     """A fresh page in pytest-playwright's context, with every non-local request aborted."""
     return guard_page(context, is_local)
+
+
+@pytest.fixture(params=list(SIZES))
+def screen(request, browser) -> Iterator[OfflinePage]:
+    """A fresh page at a desktop or a phone size (the phone with touch), requests outside localhost
+    aborted; ``screen.kind`` says which."""
+    phone = request.param == "phone"
+    context = browser.new_context(viewport=SIZES[request.param], has_touch=phone, is_mobile=phone,
+                                  service_workers="block")
+    guarded = guard_page(context, is_local)
+    guarded.kind = request.param
+    yield guarded
+    context.close()

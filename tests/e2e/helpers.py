@@ -19,6 +19,9 @@ MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 BASE_PATH_PROBE = re.compile(r"^(404 |Failed to load resource: the server responded with a status of 404 \(Not Found\) \()"
                              r"https?://[^/]+/[a-z_]+/_stcore/(health|host-config)\)?$")
 
+#: The journeys' two screens: a laptop and a phone (``screen`` fixture in conftest.py; the phone with touch).
+SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
 SCREENSHOT_DIR = Path(__file__).resolve().parent / "screenshots"  # gitignored
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -12,14 +12,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from _common import is_local, start_server
-from helpers import REPO_ROOT, close_sidebar_on_a_phone, guard_page, map_frame, nav_link, save_screenshot, wait_for_app
+from _common import start_server
+from helpers import REPO_ROOT, SIZES, close_sidebar_on_a_phone, map_frame, nav_link, save_screenshot, wait_for_app
 from playwright.sync_api import expect
 
 from dashboard.core.i18n import t
 
 APP = "dashboard/app.py"
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 TITLES = {"explore": "explore.title", "compare": "compare.title", "population": "population.title",
           "sources": "sources.title", "classroom": "classroom.title"}
 
@@ -27,17 +26,6 @@ TITLES = {"explore": "explore.title", "compare": "compare.title", "population": 
 @pytest.fixture(scope="module")
 def app_url(streamlit_app) -> str:
     return streamlit_app(APP)
-
-
-@pytest.fixture(params=list(SIZES))
-def screen(request, browser):
-    phone = request.param == "phone"
-    context = browser.new_context(viewport=SIZES[request.param], has_touch=phone, is_mobile=phone,
-                                  service_workers="block")
-    guarded = guard_page(context, is_local)
-    guarded.kind = request.param
-    yield guarded
-    context.close()
 
 
 def heading(page, key: str, lang: str = "en"):

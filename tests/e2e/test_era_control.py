@@ -7,34 +7,18 @@ is never sent again. Journeys run on a desktop (1366x768) and a phone (390x844, 
 from __future__ import annotations
 
 import pytest
-from _common import is_local
-from helpers import (MAP_IFRAME, close_sidebar_on_a_phone, map_frame, nav_link, save_screenshot, wait_for_app,
+from helpers import (MAP_IFRAME, SIZES, close_sidebar_on_a_phone, map_frame, nav_link, save_screenshot, wait_for_app,
                      wait_for_server_era)
 from playwright.sync_api import expect
 
 from dashboard.core.i18n import t
 
 APP = "dashboard/app.py"
-SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
 def app_url(streamlit_app) -> str:
     return streamlit_app(APP)
-
-
-@pytest.fixture(params=list(SIZES))
-def screen(request, browser):
-    """A fresh page at a desktop or a phone size (the phone with touch), requests outside localhost aborted."""
-    from helpers import guard_page
-
-    phone = request.param == "phone"
-    context = browser.new_context(viewport=SIZES[request.param], has_touch=phone, is_mobile=phone,
-                                  service_workers="block")
-    guarded = guard_page(context, is_local)
-    guarded.kind = request.param
-    yield guarded
-    context.close()
 
 
 def shown_on_map(page) -> str | None:
