@@ -69,6 +69,16 @@ def nav_link(page: Page, name: str):
     return nav.get_by_role("link", name=name)
 
 
+def open_from_navigation(page: Page, key: str, lang: str = "en", timeout: float = 60_000) -> None:
+    """Click the navigation's link to page ``key`` and wait until that page has run: its heading is shown
+    (just after the click the old page is still there, finished, and ``wait_for_app`` alone would pass)."""
+    from dashboard.core.i18n import t
+
+    nav_link(page, t(f"page.{key}", lang)).click()
+    page.get_by_role("heading", name=t(f"{key}.title", lang), exact=True).wait_for(timeout=timeout)
+    wait_for_app(page, timeout=timeout)
+
+
 def map_frame(page: Page, index: int = 0) -> FrameLocator:
     """The ``index``-th st_folium map iframe (0 = first on the page)."""
     return page.frame_locator(MAP_IFRAME).nth(index)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from _common import start_server
-from helpers import REPO_ROOT, SIZES, close_sidebar_on_a_phone, map_frame, nav_link, save_screenshot, wait_for_app
+from helpers import (REPO_ROOT, SIZES, close_sidebar_on_a_phone, map_frame, open_from_navigation, save_screenshot,
+                     wait_for_app)
 from playwright.sync_api import expect
 
 from dashboard.core.i18n import t
@@ -72,15 +73,13 @@ def test_back_and_forward_move_one_page_and_bring_back_its_view(screen, app_url:
     radio.tap() if screen.kind == "phone" else radio.click()
     wait_for_app(page, timeout=60_000)
     assert page.evaluate("() => history.length") == start  # an era change adds no entry
-    nav_link(page, t("page.compare", "en")).click()
-    wait_for_app(page, timeout=60_000)
+    open_from_navigation(page, "compare")
     close_sidebar_on_a_phone(page)  # it stays open after a page is chosen (the phone layout's work)
     expect(heading(page, "compare")).to_be_visible()
     left = page.locator('[data-track="left"]').get_by_role("radio", name="c. 2000")
     left.tap() if screen.kind == "phone" else left.click()
     wait_for_app(page, timeout=60_000)
-    nav_link(page, t("page.population", "en")).click()
-    wait_for_app(page, timeout=60_000)
+    open_from_navigation(page, "population")
     assert page.evaluate("() => history.length") == start + 2  # one entry per page visit
     page.go_back()
     wait_for_app(page, timeout=60_000)
@@ -114,16 +113,15 @@ def test_a_shared_link_restores_every_pages_view(browser, app_url: str) -> None:
     sender.get_by_role("radio", name="1970-е").click()
     wait_for_app(sender, timeout=60_000)
     links["explore"] = share_link(sender)
-    nav_link(sender, t("page.compare", "ru")).click()  # the same session: still in Russian
-    wait_for_app(sender, timeout=60_000)
+    open_from_navigation(sender, "compare", "ru")  # the same session: still in Russian
     sender.locator('[data-track="right"]').get_by_role("radio", name="ок. 2000 г.").click()
     wait_for_app(sender, timeout=60_000)
     links["compare"] = share_link(sender)
     go(sender, f"{app_url}/population?units=adults&lang=ru")  # filters as a link sets them
     links["population"] = share_link(sender)
-    nav_link(sender, t("page.classroom", "ru")).click()  # the same session: still in Russian
-    wait_for_app(sender, timeout=60_000)
+    open_from_navigation(sender, "classroom", "ru")  # the same session: still in Russian
     sender.get_by_role("button", name=t("classroom.next", "ru")).click()
+    expect(sender.get_by_text(t("classroom.step_of", "ru", step=2, total=11))).to_be_visible(timeout=60_000)
     wait_for_app(sender, timeout=60_000)
     links["classroom"] = share_link(sender)
     assert "era=range_1970s" in links["explore"] and "right=range_c2000" in links["compare"]

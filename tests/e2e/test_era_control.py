@@ -7,8 +7,8 @@ is never sent again. Journeys run on a desktop (1366x768) and a phone (390x844, 
 from __future__ import annotations
 
 import pytest
-from helpers import (MAP_IFRAME, SIZES, close_sidebar_on_a_phone, map_frame, nav_link, save_screenshot, wait_for_app,
-                     wait_for_server_era)
+from helpers import (MAP_IFRAME, SIZES, close_sidebar_on_a_phone, map_frame, open_from_navigation, save_screenshot,
+                     wait_for_app, wait_for_server_era)
 from playwright.sync_api import expect
 
 from dashboard.core.i18n import t
@@ -124,10 +124,8 @@ def test_keyboard_moves_the_era_and_the_map_is_never_sent_again(screen, app_url:
     assert page.evaluate("() => history.length") == length
     assert "era=range_c2000" in page.url
     # the server heard of the choice: another page, then Explore again, still shows c. 2000
-    nav_link(page, t("page.compare", "en")).click()
-    wait_for_app(page, timeout=60_000)
-    nav_link(page, t("page.explore", "en")).click()
-    wait_for_app(page, timeout=60_000)
+    open_from_navigation(page, "compare")
+    open_from_navigation(page, "explore")
     expect(map_frame(page).locator('html[data-atlas-era="range_c2000"]')).to_have_count(1, timeout=30_000)
     expect(page.locator(".atlas-figures").filter(visible=True)).to_contain_text("Range area, c. 2000")
     screen.assert_clean()
